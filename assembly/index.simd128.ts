@@ -1,0 +1,8 @@
+// Entry of the simd128 build: everything of the scalar build plus the simd128 kernels.
+export * from "./index";
+export * from "./f32_q8_vcvt/simd128";
+export * from "./q8_f32_vcvt/simd128";
+export * from "./qs32_f32_vcvt/simd128";
+export * from "./qs32_q8_requant/simd128";
+export * from "./f32_rminmax/simd128";
+export * from "./q4_pack/simd128";

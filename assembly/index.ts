@@ -1,0 +1,12 @@
+// Entry of the scalar build (no SIMD): allocator, build info, scalar kernels, self-test.
+// The simd128 and relaxed entries re-export everything here and add their own kernels, so a
+// kernel's full name (family_variant__isa) is the same export in every build that has it.
+
+export { qk_alloc, qk_free, qk_bytes_in_use, qk_live_blocks, qk_isa } from "./memory";
+export { qk_selftest } from "./selftest";
+export * from "./f32_q8_vcvt/scalar";
+export * from "./q8_f32_vcvt/scalar";
+export * from "./qs32_f32_vcvt/scalar";
+export * from "./qs32_q8_requant/scalar";
+export * from "./f32_rminmax/scalar";
+export * from "./q4_pack/scalar";

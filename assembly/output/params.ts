@@ -1,0 +1,33 @@
+// Output-stage params block: how an int32 accumulator becomes an 8-bit output. Written by
+// src/output-stage.ts into linear memory (16-byte aligned), read by every requantizing kernel
+// (requantize today; GEMM, depthwise and sparse kernels later) at these constant offsets.
+//
+//   offset  type  field
+//   0       i32   output zero point
+//   4       i32   qmin  (clamp bound, inclusive, already includes any fused ReLU/ReLU6)
+//   8       i32   qmax
+//   12      i32   C, the number of channels (1 for per-tensor)
+//   16      ...   per-channel arrays, each padded to Cp = ceil(C / 4) * 4 entries so that SIMD
+//                 code may load 4 lanes at any channel index that is a multiple of 4:
+//     fp32 stage:        f32 scale[Cp]                                     at 16
+//     fixedpoint stage:  i32 multiplier[Cp]                                at 16
+//                        i32 leftMul[Cp]    (2^max(shift, 0))              at 16 + 4·Cp
+//                        i32 rightShift[Cp] (max(-shift, 0), 0..31)        at 16 + 8·Cp
+//                        f64 rightScale[Cp] (2^-rightShift, exact)         at 16 + 12·Cp
+
+// @ts-ignore: decorator
+@inline export const OUT_ZP: usize = 0;
+// @ts-ignore: decorator
+@inline export const OUT_QMIN: usize = 4;
+// @ts-ignore: decorator
+@inline export const OUT_QMAX: usize = 8;
+// @ts-ignore: decorator
+@inline export const OUT_CHANNELS: usize = 12;
+// @ts-ignore: decorator
+@inline export const OUT_ARRAYS: usize = 16;
+
+/** Channel count rounded up to the SIMD lane count, as used by the array layout. */
+// @ts-ignore: decorator
+@inline export function paddedChannels(c: usize): usize {
+  return (c + 3) & ~(<usize>3);
+}

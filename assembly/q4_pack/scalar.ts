@@ -1,0 +1,25 @@
+// Nibble packing for int4/uint4 tensors: two values per byte, element 2i in the low nibble and
+// 2i+1 in the high nibble; an odd count leaves the last high nibble 0. n counts values.
+
+/** Packs n 8-bit values (only their low 4 bits are kept) into ceil(n/2) bytes. */
+export function q8_q4_pack__scalar(src: usize, dst: usize, n: u32): void {
+  for (; n >= 2; n -= 2) {
+    store<u8>(dst, (load<u8>(src) & 0x0F) | (load<u8>(src, 1) << 4));
+    src += 2;
+    dst += 1;
+  }
+  if (n) store<u8>(dst, load<u8>(src) & 0x0F);
+}
+
+/** Unpacks n nibbles into n bytes, sign-extending (int4) unless unsigned_ = 1 (uint4). */
+export function q4_q8_unpack__scalar(src: usize, dst: usize, n: u32, unsigned_: i32): void {
+  const flip: i32 = unsigned_ ? 0 : 8;
+  for (; n >= 2; n -= 2) {
+    const b = <i32>load<u8>(src);
+    store<u8>(dst, ((b & 0x0F) ^ flip) - flip);
+    store<u8>(dst, ((b >> 4) ^ flip) - flip, 1);
+    src += 1;
+    dst += 2;
+  }
+  if (n) store<u8>(dst, ((<i32>load<u8>(src) & 0x0F) ^ flip) - flip);
+}

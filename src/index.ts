@@ -1,0 +1,40 @@
+/**
+ * qkern: quantized int8/int4 kernels for WebAssembly behind a typed tensor API.
+ *
+ * @example
+ * ```ts
+ * import { createQkern, quantize, dequantize } from 'qkern';
+ * const qk = await createQkern();
+ * const x = qk.tensor([0.1, -0.5, 2]);
+ * const q = quantize(x, { dtype: 'int8', scale: 0.02 });
+ * console.log(qk.isa, q.toArray(), dequantize(q).toArray());
+ * ```
+ * @packageDocumentation
+ */
+
+export { createQkern, type CreateOptions } from "./runtime/create.js";
+export { detect, type Detection } from "./runtime/detect.js";
+export type { Isa } from "./runtime/load.js";
+export type { KernelFn, MemoryStats } from "./runtime/runtime.js";
+export { Qkern, type RawLayer } from "./qkern.js";
+export { Tensor, type DataOf, type ValuesOf, type TensorOptions } from "./tensor.js";
+export type { DType, QuantDType, IntDType } from "./dtype.js";
+export { QkernError } from "./errors.js";
+export {
+  chooseQuantParams,
+  quantizeMultiplier,
+  roundHalfEven,
+  type ChooseOptions,
+  type ChosenQuant,
+  type PerAxisQuant,
+  type PerTensorQuant,
+  type QuantInput,
+  type QuantParams,
+  type QuantizedMultiplier,
+} from "./quant.js";
+export { outputMultipliers, type ClampOptions, type Multipliers, type OutputStage } from "./output-stage.js";
+export { KERNELS, type KernelInfo } from "./registry.js";
+export { quantize, type QuantizeSpec } from "./ops/quantize.js";
+export { dequantize } from "./ops/dequantize.js";
+export { dynamicQuantize, type DynamicQuantizeOptions } from "./ops/dynamic-quantize.js";
+export { requantize, type RequantizeOptions, type RequantizeSpec } from "./ops/requantize.js";

@@ -1,0 +1,112 @@
+// The output stage on the TypeScript side: multipliers from scales (DESIGN.md §4), clamp bounds
+// from fused activations, and the params block that requantizing kernels read
+// (layout documented in assembly/output/params.ts; keep both in step).
+
+import { QkernError } from "./errors.js";
+import { DTYPE_INFO, type DType } from "./dtype.js";
+import { quantizeMultiplier } from "./quant.js";
+import type { Runtime } from "./runtime/runtime.js";
+
+/**
+ * `fp32`: ONNX Runtime / XNNPACK semantics, y = clamp(roundHalfEven(f32(acc) · m) + zp) with
+ * m = f32(f32(inScale · wScale) / outScale).
+ * `fixedpoint`: TFLite / gemmlowp semantics, a doubling high multiply by an int32 multiplier and
+ * a rounding right shift, with the multiplier from the double-precision real multiplier.
+ */
+export type OutputStage = "fp32" | "fixedpoint";
+
+/** Fused activation / clamp of an 8-bit output. */
+export interface ClampOptions {
+  /** `relu` clamps below at real 0, `relu6` to real [0, 6] (TFLite's rounding of the bounds). */
+  readonly activation?: "none" | "relu" | "relu6";
+  /** Extra lower bound in quantized units. */
+  readonly clampMin?: number;
+  /** Extra upper bound in quantized units. */
+  readonly clampMax?: number;
+}
+
+/** Per-channel multipliers of one output stage. */
+export type Multipliers =
+  | { readonly stage: "fp32"; readonly scale: Float32Array }
+  | { readonly stage: "fixedpoint"; readonly multiplier: Int32Array; readonly shift: Int32Array };
+
+/**
+ * Multipliers for `channels` output channels: accumulator scale inScale · wScale[c] over outScale.
+ * `wScale` may be one number for all channels.
+ */
+export function outputMultipliers(
+  stage: OutputStage, inScale: number, wScale: number | ArrayLike<number>, outScale: number, channels: number,
+): Multipliers {
+  const w = (c: number): number => (typeof wScale === "number" ? wScale : (wScale[c] as number));
+  if (stage === "fp32") {
+    const scale = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) scale[c] = Math.fround(Math.fround(inScale * w(c)) / outScale);
+    return { stage, scale };
+  }
+  const multiplier = new Int32Array(channels);
+  const shift = new Int32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const q = quantizeMultiplier((inScale * w(c)) / outScale);
+    multiplier[c] = q.multiplier;
+    shift[c] = q.shift;
+  }
+  return { stage, multiplier, shift };
+}
+
+/** Clamp bounds [qmin, qmax] of an 8-bit output after a fused activation and explicit clamps. */
+export function clampBounds(op: string, dtype: DType, zeroPoint: number, scale: number, options: ClampOptions): [number, number] {
+  const { min, max } = DTYPE_INFO[dtype];
+  let lo = min;
+  let hi = max;
+  const act = options.activation ?? "none";
+  if (act === "relu" || act === "relu6") lo = Math.max(lo, zeroPoint);
+  if (act === "relu6") hi = Math.min(hi, zeroPoint + Math.round(6 / scale));
+  if (act !== "none" && act !== "relu" && act !== "relu6") {
+    throw new QkernError(op, "options.activation", `must be 'none', 'relu' or 'relu6', got ${String(act)}`);
+  }
+  for (const [name, v] of [["options.clampMin", options.clampMin], ["options.clampMax", options.clampMax]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) {
+      throw new QkernError(op, name, `must be an integer in [${min}, ${max}] for ${dtype}, got ${String(v)}`);
+    }
+  }
+  if (options.clampMin !== undefined) lo = Math.max(lo, options.clampMin);
+  if (options.clampMax !== undefined) hi = Math.min(hi, options.clampMax);
+  if (lo > hi) throw new QkernError(op, "options", `clamp bounds are empty: [${lo}, ${hi}]`);
+  return [lo, hi];
+}
+
+const HEADER = 16;
+
+/** Bytes of a params block for `channels` channels. */
+export function outputParamsBytes(stage: OutputStage, channels: number): number {
+  const cp = (channels + 3) & ~3;
+  return HEADER + (stage === "fp32" ? 4 * cp : 20 * cp);
+}
+
+/**
+ * Writes a params block at `ptr` (16-byte aligned, outputParamsBytes long). Padding lanes repeat
+ * the last channel so vector loads see ordinary numbers.
+ */
+export function writeOutputParams(rt: Runtime, ptr: number, m: Multipliers, zeroPoint: number, qmin: number, qmax: number): void {
+  const v = rt.views();
+  const channels = m.stage === "fp32" ? m.scale.length : m.multiplier.length;
+  const cp = (channels + 3) & ~3;
+  const i32 = ptr >> 2;
+  v.i32[i32] = zeroPoint;
+  v.i32[i32 + 1] = qmin;
+  v.i32[i32 + 2] = qmax;
+  v.i32[i32 + 3] = channels;
+  const at = (c: number): number => Math.min(c, channels - 1);
+  if (m.stage === "fp32") {
+    for (let c = 0; c < cp; c++) v.f32[i32 + 4 + c] = m.scale[at(c)] as number;
+    return;
+  }
+  for (let c = 0; c < cp; c++) {
+    const shift = m.shift[at(c)] as number;
+    const right = Math.max(-shift, 0);
+    v.i32[i32 + 4 + c] = m.multiplier[at(c)] as number;
+    v.i32[i32 + 4 + cp + c] = 2 ** Math.max(shift, 0) | 0;
+    v.i32[i32 + 4 + 2 * cp + c] = right;
+    v.f64[((ptr + HEADER + 12 * cp) >> 3) + c] = 2 ** -right;
+  }
+}

@@ -1,0 +1,114 @@
+// The public instance: one wasm build with its own memory, and the tensor factories.
+
+import { QkernError, describeShape } from "./errors.js";
+import { isDType, type DType } from "./dtype.js";
+import { KERNELS, buildHas, type KernelInfo } from "./registry.js";
+import type { Isa } from "./runtime/load.js";
+import type { KernelFn, MemoryStats, Runtime } from "./runtime/runtime.js";
+import { Tensor, checkShape, checkValues, inferDType, quantFor, writeValues, type TensorOptions } from "./tensor.js";
+
+/**
+ * The raw-pointer layer, for runtimes that manage memory themselves. Pointers are byte offsets
+ * into `memory`; `alloc` returns 16-byte aligned blocks followed by 16 readable bytes. Kernels are
+ * called by their registry name with the arguments documented at the top of their source file
+ * (assembly/<family>/*.ts). Nothing here validates arguments: a wrong pointer corrupts memory.
+ */
+export interface RawLayer {
+  /** The instance's linear memory. Views of `memory.buffer` detach when it grows. */
+  readonly memory: WebAssembly.Memory;
+  /** Allocates `bytes` bytes; returns the pointer. */
+  alloc(bytes: number): number;
+  /** Frees a pointer from `alloc`. */
+  free(ptr: number): void;
+  /** A kernel export by name, e.g. `f32_q8_vcvt_rows__simd128`; throws if this build lacks it. */
+  kernel(name: string): KernelFn;
+  /** The registry rows this build contains. */
+  readonly kernels: readonly KernelInfo[];
+}
+
+/**
+ * One qkern instance: a wasm build (`isa`), its memory, and the factories for tensors that live
+ * in it. Tensors of different instances cannot be mixed in one op. Get one from `createQkern()`.
+ *
+ * @example
+ * ```ts
+ * import { createQkern, quantize } from 'qkern';
+ * const qk = await createQkern();
+ * const x = qk.tensor(new Float32Array([0.1, -0.5, 2]));
+ * const q = quantize(x, { dtype: 'int8', scale: 0.02, zeroPoint: 0 });
+ * console.log(qk.isa, q.toArray()); // 'simd128' Int8Array [5, -25, 100]
+ * ```
+ */
+export class Qkern {
+  /** Which build runs: `scalar`, `simd128` or `relaxed`. */
+  readonly isa: Isa;
+  /** @internal */
+  readonly rt: Runtime;
+  /** The raw-pointer layer (see RawLayer). */
+  readonly raw: RawLayer;
+
+  /** @internal */
+  constructor(rt: Runtime) {
+    this.rt = rt;
+    this.isa = rt.isa;
+    this.raw = {
+      memory: rt.memory,
+      alloc: (bytes: number) => rt.alloc(bytes, "raw.alloc"),
+      free: (ptr: number) => rt.free(ptr),
+      kernel: (name: string) => rt.kernel(name),
+      kernels: KERNELS.filter((k) => buildHas(rt.isa, k)),
+    };
+  }
+
+  /**
+   * A tensor holding a copy of `values`. The dtype comes from `options.dtype`, else from the
+   * typed array (Float32Array → float32, Int32Array → int32, Int8Array → int8, Uint8Array →
+   * uint8), else float32. For int4/uint4 pass one value per element; they are packed two per byte.
+   * `shape` defaults to `[values.length]`.
+   *
+   * @example
+   * ```ts
+   * qk.tensor([1, 2, 3, 4, 5, 6], [2, 3]);                                // float32[2,3]
+   * qk.tensor(new Int8Array([-128, 0, 127]), [3], { quant: { scale: 0.1, zeroPoint: 0 } });
+   * qk.tensor([-8, 7, 3], [3], { dtype: 'int4', quant: { scale: 0.5 } });
+   * ```
+   */
+  tensor(values: ArrayLike<number>, shape?: readonly number[], options?: TensorOptions & { readonly dtype?: DType }): Tensor {
+    const op = "tensor";
+    if (values === null || typeof values !== "object" || typeof values.length !== "number") {
+      throw new QkernError(op, "values", `must be an array or typed array, got ${String(values)}`);
+    }
+    const dtype = options?.dtype ?? inferDType(values) ?? "float32";
+    if (!isDType(dtype)) throw new QkernError(op, "options.dtype", `unknown dtype ${String(dtype)}`);
+    const dims = checkShape(op, shape ?? [values.length]);
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (values.length !== size) {
+      throw new QkernError(op, "values", `has ${values.length} elements but shape ${describeShape(dtype, dims)} needs ${size}`);
+    }
+    checkValues(op, dtype, values);
+    const t = new Tensor(this, this.rt, dtype, dims, quantFor(op, dtype, dims, options), op, false);
+    writeValues(t, values);
+    return t;
+  }
+
+  /** An uninitialised tensor (contents are whatever the memory held). */
+  empty<D extends DType>(dtype: D, shape: readonly number[], options?: TensorOptions): Tensor<D> {
+    return this.make("empty", dtype, shape, options, false);
+  }
+
+  /** A tensor of zero bytes (integer 0, float +0; the padding nibble of int4 is 0 too). */
+  zeros<D extends DType>(dtype: D, shape: readonly number[], options?: TensorOptions): Tensor<D> {
+    return this.make("zeros", dtype, shape, options, true);
+  }
+
+  /** Bytes and allocations in use, and the reserved linear memory. */
+  memoryStats(): MemoryStats {
+    return this.rt.stats();
+  }
+
+  private make<D extends DType>(op: string, dtype: D, shape: readonly number[], options: TensorOptions | undefined, zeroed: boolean): Tensor<D> {
+    if (!isDType(dtype)) throw new QkernError(op, "dtype", `unknown dtype ${String(dtype)}`);
+    const dims = checkShape(op, shape);
+    return new Tensor(this, this.rt, dtype, dims, quantFor(op, dtype, dims, options), op, zeroed);
+  }
+}

@@ -1,0 +1,68 @@
+// The kernel registry: every microkernel the wasm builds export, as data. Dispatch, the tests
+// (each row × each build that has it) and the benches read it; a test checks it against the
+// exports of every build, so a kernel cannot be added on one side only.
+
+import type { Isa } from "./runtime/load.js";
+import type { KernelFn, Runtime } from "./runtime/runtime.js";
+
+/** One microkernel: its export name is `${family}_${variant}__${isa}`. */
+export interface KernelInfo {
+  readonly name: string;
+  /** What it computes, e.g. `f32_q8_vcvt` (float32 → 8-bit convert). */
+  readonly family: string;
+  /** Layout or output-stage variant within the family, e.g. `rows`, `fp32_cols`. */
+  readonly variant: string;
+  /** The instruction set it needs; builds from this one up export it. */
+  readonly isa: Isa;
+}
+
+const ISA_RANK: Record<Isa, number> = { scalar: 0, simd128: 1, relaxed: 2 };
+
+const FAMILIES: ReadonlyArray<{ family: string; variants: readonly string[]; isas: readonly Isa[] }> = [
+  { family: "f32_q8_vcvt", variants: ["rows", "cols"], isas: ["scalar", "simd128"] },
+  { family: "q8_f32_vcvt", variants: ["rows", "cols"], isas: ["scalar", "simd128"] },
+  { family: "qs32_f32_vcvt", variants: ["rows", "cols"], isas: ["scalar", "simd128"] },
+  {
+    family: "qs32_q8_requant",
+    variants: ["fp32_rows", "fp32_cols", "fixedpoint_rows", "fixedpoint_cols"],
+    isas: ["scalar", "simd128"],
+  },
+  { family: "f32_rminmax", variants: ["rows"], isas: ["scalar", "simd128"] },
+  { family: "q8_q4", variants: ["pack"], isas: ["scalar", "simd128"] },
+  { family: "q4_q8", variants: ["unpack"], isas: ["scalar", "simd128"] },
+];
+
+/** Every kernel in every build that has it. */
+export const KERNELS: readonly KernelInfo[] = FAMILIES.flatMap(({ family, variants, isas }) =>
+  variants.flatMap((variant) => isas.map((isa) => ({ name: `${family}_${variant}__${isa}`, family, variant, isa }))),
+);
+
+/** Whether a build (by its isa) contains a kernel. */
+export function buildHas(build: Isa, kernel: KernelInfo): boolean {
+  return ISA_RANK[kernel.isa] <= ISA_RANK[build];
+}
+
+const chosen = new WeakMap<Runtime, Map<string, KernelFn>>();
+
+/** The best kernel of a family/variant that the runtime's build contains. */
+export function pickKernel(rt: Runtime, family: string, variant: string): KernelFn {
+  let cache = chosen.get(rt);
+  if (!cache) {
+    cache = new Map();
+    chosen.set(rt, cache);
+  }
+  const key = `${family}_${variant}`;
+  let fn = cache.get(key);
+  if (!fn) {
+    let best: KernelInfo | undefined;
+    for (const k of KERNELS) {
+      if (k.family === family && k.variant === variant && buildHas(rt.isa, k)) {
+        if (!best || ISA_RANK[k.isa] > ISA_RANK[best.isa]) best = k;
+      }
+    }
+    if (!best) throw new Error(`qkern internal: no kernel ${key} for the ${rt.isa} build`);
+    fn = rt.kernel(best.name);
+    cache.set(key, fn);
+  }
+  return fn;
+}

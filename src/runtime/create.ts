@@ -1,0 +1,76 @@
+// createQkern: pick (or check) a build, compile it once, instantiate it.
+
+import { QkernError } from "../errors.js";
+import { Qkern } from "../qkern.js";
+import { detect } from "./detect.js";
+import { ISAS, compileBuild, type Isa } from "./load.js";
+import { Runtime } from "./runtime.js";
+
+/** Options of `createQkern`. */
+export interface CreateOptions {
+  /**
+   * Which build to run. `auto` (default) takes the best the engine runs correctly: relaxed, then
+   * simd128, then scalar. Forcing a build the engine cannot run throws a QkernError.
+   */
+  readonly isa?: "auto" | Isa;
+  /**
+   * A precompiled qkern build (e.g. from `build/qkern.simd128.wasm` or `qkern/wasm/simd128`).
+   * Its build is read from the module itself; `isa`, if given, must agree.
+   */
+  readonly module?: WebAssembly.Module;
+}
+
+/**
+ * Creates an instance with its own linear memory. Several can live side by side (one per build,
+ * to compare them); tensors belong to the instance that made them.
+ *
+ * @example
+ * ```ts
+ * import { createQkern, detect } from 'qkern';
+ * const qk = await createQkern();                       // best build for this engine
+ * const scalar = await createQkern({ isa: 'scalar' });  // force one
+ * console.log(qk.isa, scalar.isa, detect());
+ * ```
+ */
+export async function createQkern(options: CreateOptions = {}): Promise<Qkern> {
+  const op = "createQkern";
+  const requested = options.isa ?? "auto";
+  if (requested !== "auto" && !ISAS.includes(requested)) {
+    throw new QkernError(op, "options.isa", `must be 'auto', 'scalar', 'simd128' or 'relaxed', got ${String(requested)}`);
+  }
+  const features = detect();
+  if (!features.webassembly) throw new QkernError(op, "engine", "WebAssembly is not available in this engine");
+  let module = options.module;
+  if (module !== undefined && !(module instanceof WebAssembly.Module)) {
+    throw new QkernError(op, "options.module", "must be a WebAssembly.Module");
+  }
+  if (module === undefined) {
+    const isa = requested === "auto" ? bestIsa() : requested;
+    checkSupported(isa);
+    module = await compileBuild(isa);
+  }
+  const instance = await WebAssembly.instantiate(module, {});
+  const rt = new Runtime(instance);
+  if (requested !== "auto" && rt.isa !== requested) {
+    throw new QkernError(op, "options.module", `is the ${rt.isa} build, but options.isa asks for ${requested}`);
+  }
+  checkSupported(rt.isa);
+  return new Qkern(rt);
+}
+
+function bestIsa(): Isa {
+  const f = detect();
+  if (f.relaxedSimd) return "relaxed";
+  if (f.simd128) return "simd128";
+  return "scalar";
+}
+
+function checkSupported(isa: Isa): void {
+  const f = detect();
+  if (isa === "simd128" && !f.simd128) {
+    throw new QkernError("createQkern", "options.isa", "the simd128 build needs WebAssembly SIMD, which this engine lacks");
+  }
+  if (isa === "relaxed" && !f.relaxedSimd) {
+    throw new QkernError("createQkern", "options.isa", `the relaxed build needs relaxed SIMD: ${f.relaxedSimdReason ?? "unsupported"}`);
+  }
+}

@@ -1,0 +1,119 @@
+// The one object that touches a WebAssembly instance: exports, linear memory, typed views that
+// are re-taken after memory growth, allocation and statistics. Everything else calls it.
+
+import { QkernError } from "../errors.js";
+import type { Isa } from "./load.js";
+
+/** A kernel export: raw pointers and integers in, nothing or a number out. */
+export type KernelFn = (...args: number[]) => number | void;
+
+interface CoreExports {
+  readonly memory: WebAssembly.Memory;
+  qk_alloc(size: number): number;
+  qk_free(ptr: number): void;
+  qk_bytes_in_use(): number;
+  qk_live_blocks(): number;
+  qk_isa(): number;
+  qk_selftest(): number;
+}
+
+/** Memory accounting of one instance, from `qk.memoryStats()`. */
+export interface MemoryStats {
+  /** Payload bytes held by live tensors, packed weights and in-flight scratch. */
+  readonly bytesInUse: number;
+  /** Live allocations. */
+  readonly allocations: number;
+  /** Size of the instance's linear memory (it grows on demand and never shrinks). */
+  readonly bytesReserved: number;
+}
+
+/** Largest single allocation (the TLSF allocator's block limit, minus header and slack). */
+export const MAX_ALLOCATION = 2 ** 30 - 64;
+
+const ISA_CODES: readonly Isa[] = ["scalar", "simd128", "relaxed"];
+
+/** Typed views over linear memory, valid until the memory grows. */
+export interface Views {
+  readonly u8: Uint8Array;
+  readonly i8: Int8Array;
+  readonly i32: Int32Array;
+  readonly f32: Float32Array;
+  readonly f64: Float64Array;
+}
+
+/** @internal */
+export class Runtime {
+  readonly isa: Isa;
+  readonly memory: WebAssembly.Memory;
+  private readonly core: CoreExports;
+  private readonly exportsByName: Record<string, unknown>;
+  private cachedBuffer: ArrayBuffer | undefined;
+  private cachedViews: Views | undefined;
+
+  constructor(instance: WebAssembly.Instance) {
+    this.exportsByName = instance.exports as Record<string, unknown>;
+    this.core = instance.exports as unknown as CoreExports;
+    this.memory = this.core.memory;
+    const code = this.core.qk_isa();
+    const isa = ISA_CODES[code];
+    if (isa === undefined) throw new QkernError("createQkern", "module", `not a qkern build (isa code ${code})`);
+    this.isa = isa;
+  }
+
+  /** Typed views of the whole memory, re-created whenever growth replaced the buffer. */
+  views(): Views {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.cachedBuffer || this.cachedViews === undefined) {
+      this.cachedBuffer = buffer;
+      this.cachedViews = {
+        u8: new Uint8Array(buffer),
+        i8: new Int8Array(buffer),
+        i32: new Int32Array(buffer),
+        f32: new Float32Array(buffer),
+        f64: new Float64Array(buffer),
+      };
+    }
+    return this.cachedViews;
+  }
+
+  /** Allocates 16-byte aligned memory followed by 16 readable bytes. */
+  alloc(bytes: number, op: string): number {
+    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_ALLOCATION) {
+      throw new QkernError(op, "size", `cannot allocate ${bytes} bytes (limit ${MAX_ALLOCATION})`);
+    }
+    try {
+      return this.core.qk_alloc(bytes) >>> 0;
+    } catch (e) {
+      throw new QkernError(op, "size", `out of memory allocating ${bytes} bytes (${(e as Error).message})`);
+    }
+  }
+
+  free(ptr: number): void {
+    this.core.qk_free(ptr);
+  }
+
+  stats(): MemoryStats {
+    return {
+      bytesInUse: this.core.qk_bytes_in_use() >>> 0,
+      allocations: this.core.qk_live_blocks() >>> 0,
+      bytesReserved: this.memory.buffer.byteLength,
+    };
+  }
+
+  has(name: string): boolean {
+    return typeof this.exportsByName[name] === "function";
+  }
+
+  /** A kernel export by its full name (`family_variant__isa`). */
+  kernel(name: string): KernelFn {
+    const fn = this.exportsByName[name];
+    if (typeof fn !== "function") {
+      throw new QkernError("kernel", "name", `the ${this.isa} build has no kernel '${name}'`);
+    }
+    return fn as KernelFn;
+  }
+
+  selftest(): number {
+    return this.core.qk_selftest() >>> 0;
+  }
+}
