@@ -40,7 +40,7 @@ export function qk_selftest(): u32 {
   const acc = qk_alloc(<usize>n << 2);
   const scales = qk_alloc(<usize>cols << 2);
   const zps = qk_alloc(<usize>cols << 2);
-  const params = qk_alloc(16 + 16 * 4 * 4);
+  const params = qk_alloc(16 + 24 * 16);
   const packed = qk_alloc(<usize>(n + 1) >> 1);
   const minmax = qk_alloc(<usize>rows << 4);
   for (let i: u32 = 0; i < n; i++) {
@@ -75,8 +75,9 @@ export function qk_selftest(): u32 {
   for (let c: u32 = 0; c < 4; c++) {
     store<i32>(params + 16 + (<usize>c << 2), (1 << 30) + <i32>c * 12345);
     store<i32>(params + 32 + (<usize>c << 2), 1);
-    store<i32>(params + 48 + (<usize>c << 2), 3 + <i32>c * 2);
-    store<f64>(params + 64 + (<usize>c << 3), 1.0 / <f64>(1 << (3 + c * 2)));
+    store<i32>(params + 48 + (<usize>c << 2), i32.MAX_VALUE);
+    store<i32>(params + 64 + (<usize>c << 2), 3 + <i32>c * 2);
+    store<f64>(params + 80 + (<usize>c << 3), 1.0 / <f64>(1 << (3 + c * 2)));
   }
   qs32_q8_requant_fixedpoint_rows__scalar(acc, q, rows, cols, params);
   hash = fnv(hash, q, n);

@@ -80,7 +80,7 @@ const HEADER = 16;
 /** Bytes of a params block for `channels` channels. */
 export function outputParamsBytes(stage: OutputStage, channels: number): number {
   const cp = (channels + 3) & ~3;
-  return HEADER + (stage === "fp32" ? 4 * cp : 20 * cp);
+  return HEADER + (stage === "fp32" ? 4 * cp : 24 * cp);
 }
 
 /**
@@ -104,9 +104,11 @@ export function writeOutputParams(rt: Runtime, ptr: number, m: Multipliers, zero
   for (let c = 0; c < cp; c++) {
     const shift = m.shift[at(c)] as number;
     const right = Math.max(-shift, 0);
+    const left = Math.max(shift, 0);
     v.i32[i32 + 4 + c] = m.multiplier[at(c)] as number;
-    v.i32[i32 + 4 + cp + c] = 2 ** Math.max(shift, 0) | 0;
-    v.i32[i32 + 4 + 2 * cp + c] = right;
-    v.f64[((ptr + HEADER + 12 * cp) >> 3) + c] = 2 ** -right;
+    v.i32[i32 + 4 + cp + c] = 2 ** left;
+    v.i32[i32 + 4 + 2 * cp + c] = 2 ** (31 - left) - 1;
+    v.i32[i32 + 4 + 3 * cp + c] = right;
+    v.f64[((ptr + HEADER + 16 * cp) >> 3) + c] = 2 ** -right;
   }
 }

@@ -11,9 +11,11 @@
 //                 code may load 4 lanes at any channel index that is a multiple of 4:
 //     fp32 stage:        f32 scale[Cp]                                     at 16
 //     fixedpoint stage:  i32 multiplier[Cp]                                at 16
-//                        i32 leftMul[Cp]    (2^max(shift, 0))              at 16 + 4·Cp
-//                        i32 rightShift[Cp] (max(-shift, 0), 0..31)        at 16 + 8·Cp
-//                        f64 rightScale[Cp] (2^-rightShift, exact)         at 16 + 12·Cp
+//                        i32 leftMul[Cp]    (2^k, k = max(shift, 0))       at 16 + 4·Cp
+//                        i32 leftMax[Cp]    (2^(31−k) − 1: the left shift   at 16 + 8·Cp
+//                                            saturates; ~leftMax is the lower bound)
+//                        i32 rightShift[Cp] (max(−shift, 0), 0..31)        at 16 + 12·Cp
+//                        f64 rightScale[Cp] (2^−rightShift, exact)         at 16 + 16·Cp
 
 // @ts-ignore: decorator
 @inline export const OUT_ZP: usize = 0;

@@ -35,13 +35,16 @@
 }
 
 /**
- * fixedpoint stage (TFLite): clamp(RDBPOT(SRDHM(acc · leftMul, multiplier), rightShift) + zp).
- * `acc · leftMul` wraps modulo 2^32 like TFLite's int32 arithmetic; the final add is clamped
- * before it could overflow.
+ * fixedpoint stage (TFLite): clamp(RDBPOT(SRDHM(acc · 2^k, multiplier), rightShift) + zp).
+ * Where TFLite's int32 `acc · 2^k` would overflow (undefined behaviour in C++), qkern saturates:
+ * clamping acc to [~leftMax, leftMax] first gives the same outputs, because any larger |acc|
+ * drives the result far past the 8-bit range (k > 0 only when the real multiplier is ≥ 0.5·2^k).
+ * The final add is clamped before it could overflow.
  */
 // @ts-ignore: decorator
-@inline export function requantFixed(acc: i32, multiplier: i32, leftMul: i32, rightShift: i32, zp: i32, qmin: i32, qmax: i32): i32 {
-  let r = rdbpot(srdhm(acc * leftMul, multiplier), rightShift);
+@inline export function requantFixed(acc: i32, multiplier: i32, leftMul: i32, leftMax: i32, rightShift: i32, zp: i32, qmin: i32, qmax: i32): i32 {
+  const t = min<i32>(max<i32>(acc, ~leftMax), leftMax) * leftMul;
+  let r = rdbpot(srdhm(t, multiplier), rightShift);
   r = max<i32>(r, qmin - zp);
   r = min<i32>(r, qmax - zp);
   return r + zp;

@@ -35,22 +35,22 @@
 }
 
 /**
- * fixedpoint stage on 4 lanes.
+ * fixedpoint stage on 4 lanes. The saturating left shift clamps first (see scalar.ts).
  * SRDHM: floor((t·m + 2^30) / 2^31) is the high 32 bits of 2·(t·m + 2^30), which cannot overflow
  * 64 bits because multipliers are ≥ 0 (so t = m = INT32_MIN never happens).
  * RDBPOT with a different shift per lane: s · 2^-e is exact in f64 (s has ≤ 32 significant bits),
  * and so are |s·2^-e| + 0.5 (the bits span at most 33 positions) and its floor; copying the sign
  * back gives round-half-away-from-zero. The clamp happens in f64 against qmin − zp and qmax − zp,
  * then adding MAGIC_F64 + zp leaves the int32 result in the low half of each f64 lane.
- * `vrsLo`/`vrsHi`: rightScale for lanes 0–1 and 2–3; `vlo`/`vhi`: f64x2 of qmin − zp, qmax − zp;
+ * `vleft`/`vleftMax`: leftMul and leftMax; `vrsLo`/`vrsHi`: rightScale for lanes 0–1 and 2–3; `vlo`/`vhi`: f64x2 of qmin − zp, qmax − zp;
  * `vmagicZp`: f64x2 of MAGIC_F64 + zp.
  */
 // @ts-ignore: decorator
 @inline export function requantFixedX4(
-  vacc: v128, vmult: v128, vleft: v128, vrsLo: v128, vrsHi: v128,
+  vacc: v128, vmult: v128, vleft: v128, vleftMax: v128, vrsLo: v128, vrsHi: v128,
   vlo: v128, vhi: v128, vmagicZp: v128,
 ): v128 {
-  const t = i32x4.mul(vacc, vleft);
+  const t = i32x4.mul(i32x4.min_s(i32x4.max_s(vacc, v128.not(vleftMax)), vleftMax), vleft);
   const vround = i64x2.splat(<i64>1 << 30);
   const plo = i64x2.shl(i64x2.add(i64x2.extmul_low_i32x4_s(t, vmult), vround), 1);
   const phi = i64x2.shl(i64x2.add(i64x2.extmul_high_i32x4_s(t, vmult), vround), 1);

@@ -47,9 +47,10 @@ export function qs32_q8_requant_fixedpoint_rows__scalar(x: usize, y: usize, rows
     const at = params + OUT_ARRAYS + (<usize>c << 2);
     const mult = load<i32>(at);
     const left = load<i32>(at + (cp << 2));
-    const right = load<i32>(at + (cp << 3));
+    const leftMax = load<i32>(at + (cp << 3));
+    const right = load<i32>(at + cp * 12);
     for (let j: u32 = 0; j < cols; j++) {
-      store<u8>(y, <u8>requantFixed(load<i32>(x), mult, left, right, zp, qmin, qmax));
+      store<u8>(y, <u8>requantFixed(load<i32>(x), mult, left, leftMax, right, zp, qmin, qmax));
       x += 4;
       y += 1;
     }
@@ -67,8 +68,9 @@ export function qs32_q8_requant_fixedpoint_cols__scalar(x: usize, y: usize, rows
     for (let j: u32 = 0; j < cols; j++) {
       const mult = load<i32>(at);
       const left = load<i32>(at + (cp << 2));
-      const right = load<i32>(at + (cp << 3));
-      store<u8>(y, <u8>requantFixed(load<i32>(x), mult, left, right, zp, qmin, qmax));
+      const leftMax = load<i32>(at + (cp << 3));
+      const right = load<i32>(at + cp * 12);
+      store<u8>(y, <u8>requantFixed(load<i32>(x), mult, left, leftMax, right, zp, qmin, qmax));
       x += 4;
       y += 1;
       at += 4;

@@ -82,22 +82,24 @@ export function qs32_q8_requant_fixedpoint_rows__simd128(x: usize, y: usize, row
     const at = params + OUT_ARRAYS + (<usize>c << 2);
     const mult = load<i32>(at);
     const left = load<i32>(at + (cp << 2));
-    const right = load<i32>(at + (cp << 3));
+    const leftMax = load<i32>(at + (cp << 3));
+    const right = load<i32>(at + cp * 12);
     const vmult = i32x4.splat(mult);
     const vleft = i32x4.splat(left);
-    const vrs = f64x2.splat(load<f64>(params + OUT_ARRAYS + (cp * 12) + (<usize>c << 3)));
+    const vleftMax = i32x4.splat(leftMax);
+    const vrs = f64x2.splat(load<f64>(params + OUT_ARRAYS + (cp << 4) + (<usize>c << 3)));
     let n = cols;
     for (; n >= 16; n -= 16) {
-      const q0 = requantFixedX4(v128.load(x), vmult, vleft, vrs, vrs, vlo, vhi, vmagicZp);
-      const q1 = requantFixedX4(v128.load(x, 16), vmult, vleft, vrs, vrs, vlo, vhi, vmagicZp);
-      const q2 = requantFixedX4(v128.load(x, 32), vmult, vleft, vrs, vrs, vlo, vhi, vmagicZp);
-      const q3 = requantFixedX4(v128.load(x, 48), vmult, vleft, vrs, vrs, vlo, vhi, vmagicZp);
+      const q0 = requantFixedX4(v128.load(x), vmult, vleft, vleftMax, vrs, vrs, vlo, vhi, vmagicZp);
+      const q1 = requantFixedX4(v128.load(x, 16), vmult, vleft, vleftMax, vrs, vrs, vlo, vhi, vmagicZp);
+      const q2 = requantFixedX4(v128.load(x, 32), vmult, vleft, vleftMax, vrs, vrs, vlo, vhi, vmagicZp);
+      const q3 = requantFixedX4(v128.load(x, 48), vmult, vleft, vleftMax, vrs, vrs, vlo, vhi, vmagicZp);
       v128.store(y, narrowToBytes(q0, q1, q2, q3));
       x += 64;
       y += 16;
     }
     for (; n > 0; n--) {
-      store<u8>(y, <u8>requantFixed(load<i32>(x), mult, left, right, zp, qmin, qmax));
+      store<u8>(y, <u8>requantFixed(load<i32>(x), mult, left, leftMax, right, zp, qmin, qmax));
       x += 4;
       y += 1;
     }
@@ -114,20 +116,21 @@ export function qs32_q8_requant_fixedpoint_cols__simd128(x: usize, y: usize, row
   const vhi = f64x2.splat(<f64>(qmax - zp));
   const vmagicZp = f64x2.splat(MAGIC_F64 + <f64>zp);
   const leftOff = cp << 2;
-  const rightOff = cp << 3;
-  const scaleOff = cp * 12;
+  const leftMaxOff = cp << 3;
+  const rightOff = cp * 12;
+  const scaleOff = cp << 4;
   for (let r: u32 = 0; r < rows; r++) {
     let at = params + OUT_ARRAYS;
     let rs = params + OUT_ARRAYS + scaleOff;
     let n = cols;
     for (; n >= 16; n -= 16) {
-      const q0 = requantFixedX4(v128.load(x), v128.load(at), v128.load(at + leftOff),
+      const q0 = requantFixedX4(v128.load(x), v128.load(at), v128.load(at + leftOff), v128.load(at + leftMaxOff),
         v128.load(rs), v128.load(rs, 16), vlo, vhi, vmagicZp);
-      const q1 = requantFixedX4(v128.load(x, 16), v128.load(at, 16), v128.load(at + leftOff, 16),
+      const q1 = requantFixedX4(v128.load(x, 16), v128.load(at, 16), v128.load(at + leftOff, 16), v128.load(at + leftMaxOff, 16),
         v128.load(rs, 32), v128.load(rs, 48), vlo, vhi, vmagicZp);
-      const q2 = requantFixedX4(v128.load(x, 32), v128.load(at, 32), v128.load(at + leftOff, 32),
+      const q2 = requantFixedX4(v128.load(x, 32), v128.load(at, 32), v128.load(at + leftOff, 32), v128.load(at + leftMaxOff, 32),
         v128.load(rs, 64), v128.load(rs, 80), vlo, vhi, vmagicZp);
-      const q3 = requantFixedX4(v128.load(x, 48), v128.load(at, 48), v128.load(at + leftOff, 48),
+      const q3 = requantFixedX4(v128.load(x, 48), v128.load(at, 48), v128.load(at + leftOff, 48), v128.load(at + leftMaxOff, 48),
         v128.load(rs, 96), v128.load(rs, 112), vlo, vhi, vmagicZp);
       v128.store(y, narrowToBytes(q0, q1, q2, q3));
       x += 64;
@@ -136,7 +139,8 @@ export function qs32_q8_requant_fixedpoint_cols__simd128(x: usize, y: usize, row
       rs += 128;
     }
     for (; n > 0; n--) {
-      store<u8>(y, <u8>requantFixed(load<i32>(x), load<i32>(at), load<i32>(at + leftOff), load<i32>(at + rightOff), zp, qmin, qmax));
+      store<u8>(y, <u8>requantFixed(load<i32>(x), load<i32>(at), load<i32>(at + leftOff), load<i32>(at + leftMaxOff),
+        load<i32>(at + rightOff), zp, qmin, qmax));
       x += 4;
       y += 1;
       at += 4;

@@ -1,0 +1,24 @@
+/**
+ * Reference implementations (`qkern/reference`): short, obviously-right TypeScript versions of
+ * qkern's numeric contracts, for checking qkern and other runtimes. Slow by design.
+ *
+ * @example
+ * ```ts
+ * import { quantizeLinear, requantizeFixedpoint } from 'qkern/reference';
+ * quantizeLinear([0.5, -1], [2], 'int8', { scale: 0.01 });        // Int32Array [50, -100]
+ * requantizeFixedpoint(1000, 1 << 30, -3, 0, -128, 127);            // 63 (1000 · 0.5 / 8 rounded)
+ * ```
+ * @packageDocumentation
+ */
+export {
+  channelOf,
+  dequantizeLinear,
+  dynamicParamsS8,
+  dynamicParamsU8,
+  quantizeLinear,
+  quantizeValue,
+  rangeOf,
+  roundHalfEven,
+  type RefQuant,
+} from "./quantize.js";
+export { fp32Multiplier, quantizeMultiplierRef, rdbpot, requantizeFixedpoint, requantizeFp32, srdhm } from "./requantize.js";

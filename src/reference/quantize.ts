@@ -1,0 +1,92 @@
+// Reference QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear: plain loops over the ONNX
+// formulas in float32 arithmetic (Math.fround after every operation), one element at a time.
+
+import { DTYPE_INFO, type DType, type QuantDType } from "../dtype.js";
+
+/** Per-tensor (numbers) or per-axis (arrays along `axis`) parameters. */
+export interface RefQuant {
+  readonly scale: number | ArrayLike<number>;
+  readonly zeroPoint?: number | ArrayLike<number>;
+  readonly axis?: number;
+}
+
+/** Maps a flat element index to its channel along `axis` (0 for per-tensor). */
+export function channelOf(shape: readonly number[], axis: number | undefined): (i: number) => number {
+  if (axis === undefined) return () => 0;
+  const channels = shape[axis] as number;
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return (i) => Math.floor(i / inner) % channels;
+}
+
+function param(p: number | ArrayLike<number> | undefined, c: number): number {
+  if (p === undefined) return 0;
+  return typeof p === "number" ? p : (p[c] as number);
+}
+
+/** Round half to even. */
+export function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  if (d < 0.5) return f;
+  if (d > 0.5) return f + 1;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** One value: clamp(roundHalfEven(f32(x / scale)) + zp, qmin, qmax); NaN gives zp. */
+export function quantizeValue(x: number, scale: number, zp: number, qmin: number, qmax: number): number {
+  const v = Math.fround(Math.fround(x) / Math.fround(scale));
+  const r = Number.isNaN(v) ? zp : roundHalfEven(v) + zp;
+  return Math.min(qmax, Math.max(qmin, r));
+}
+
+/**
+ * ONNX QuantizeLinear: y = saturate(roundHalfEven(x / scale) + zeroPoint) with the division in
+ * float32. NaN gives the zero point (qkern's documented choice). Returns integer values.
+ */
+export function quantizeLinear(x: ArrayLike<number>, shape: readonly number[], dtype: QuantDType, q: RefQuant): Int32Array {
+  const { min, max } = DTYPE_INFO[dtype];
+  const ch = channelOf(shape, q.axis);
+  const y = new Int32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const c = ch(i);
+    y[i] = quantizeValue(x[i] as number, param(q.scale, c), param(q.zeroPoint, c), min, max);
+  }
+  return y;
+}
+
+/** ONNX DequantizeLinear: y = f32(q − zeroPoint) · scale, in float32. */
+export function dequantizeLinear(values: ArrayLike<number>, shape: readonly number[], q: RefQuant): Float32Array {
+  const ch = channelOf(shape, q.axis);
+  const y = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const c = ch(i);
+    y[i] = Math.fround(Math.fround((values[i] as number) - param(q.zeroPoint, c)) * Math.fround(param(q.scale, c)));
+  }
+  return y;
+}
+
+/** Scale and zero point of ONNX DynamicQuantizeLinear (uint8), ONNX Runtime's float32 steps. */
+export function dynamicParamsU8(x: ArrayLike<number>): { scale: number; zeroPoint: number } {
+  const f = Math.fround;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < x.length; i++) {
+    lo = Math.min(lo, f(x[i] as number));
+    hi = Math.max(hi, f(x[i] as number));
+  }
+  const scale = hi === lo ? 1 : f(f(hi - lo) / 255);
+  const zeroPoint = roundHalfEven(Math.min(255, Math.max(0, f(0 - f(lo / scale)))));
+  return { scale, zeroPoint };
+}
+
+/** Symmetric int8 dynamic parameters: zero point 0, scale max|x| / 127 (1 if all zero). */
+export function dynamicParamsS8(x: ArrayLike<number>): { scale: number; zeroPoint: number } {
+  let amax = 0;
+  for (let i = 0; i < x.length; i++) amax = Math.max(amax, Math.abs(Math.fround(x[i] as number)));
+  return { scale: amax > 0 ? Math.fround(amax / 127) : 1, zeroPoint: 0 };
+}
+
+/** Integer range of a dtype. */
+export function rangeOf(dtype: DType): { min: number; max: number } {
+  return DTYPE_INFO[dtype];
+}

@@ -1,0 +1,22 @@
+// The tolerance table (DESIGN.md §4). Every comparison in the tests that is not exact cites a row
+// here by its key; a row says what is compared, how far apart the two may be, and why.
+
+export const TOLERANCES = {
+  accumulators: { tolerance: "exact", why: "int32 accumulation is integer arithmetic" },
+  sameFormula: {
+    tolerance: "exact",
+    why: "kernel and reference evaluate the same formula (float32 steps are reproduced with Math.fround)",
+  },
+  crossBuild: { tolerance: "exact", why: "a build must not change results" },
+  quantizedVsReal: {
+    tolerance: "≤ 1 LSB (|y − round(real)| ≤ 1) unless saturated",
+    why: "one rounding of a float32 multiplier plus one final rounding; the f64 real value can sit " +
+      "on the other side of a .5 boundary",
+  },
+  quantizeRoundTrip: {
+    tolerance: "|dequantize(quantize(x)) − x| ≤ scale/2 · (1 + 2^-22) for x inside the representable range",
+    why: "quantization error is at most half a step; the float32 division and product add a relative 2^-23 each",
+  },
+} as const;
+
+export type ToleranceKey = keyof typeof TOLERANCES;
