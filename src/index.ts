@@ -22,6 +22,7 @@ export type { DType, QuantDType, IntDType } from "./dtype.js";
 export { QkernError } from "./errors.js";
 export {
   chooseQuantParams,
+  isPerAxisQuant,
   quantizeMultiplier,
   roundHalfEven,
   type ChooseOptions,

@@ -31,7 +31,8 @@ export type QuantInput =
       readonly zeroPoint?: ArrayLike<number>;
     };
 
-export function isPerAxis(q: QuantParams): q is PerAxisQuant {
+/** Whether parameters are per-axis (`axis`, arrays) rather than per-tensor (numbers). */
+export function isPerAxisQuant(q: QuantParams): q is PerAxisQuant {
   return (q as PerAxisQuant).axis !== undefined;
 }
 
@@ -123,7 +124,9 @@ export interface ChosenQuant extends PerTensorQuant {
 
 /**
  * Chooses a scale and zero point that represent [min, max] (widened to include 0). All arithmetic
- * is float32, matching ONNX Runtime's GetQuantizationParameter; an all-zero range gives scale 1.
+ * is float32, matching ONNX Runtime's GetQuantizationParameter; an all-zero range gives scale 1,
+ * and so does a range too small for a float32 scale (where ONNX Runtime would divide by 0). A range
+ * whose scale overflows float32 is an error.
  *
  * @example
  * ```ts
@@ -151,10 +154,19 @@ export function chooseQuantParams(min: number, max: number, options: ChooseOptio
   if (options.scheme === "symmetric") {
     const amax = Math.max(hi, -lo);
     const half = signed ? qmax : (qmax - 1) / 2 | 0;
-    const scale = amax > 0 ? f(amax / half) : 1;
+    const raw = f(amax / half);
+    const scale = amax > 0 && raw > 0 ? raw : 1;
+    if (!Number.isFinite(scale)) {
+      throw new QkernError(op, "min/max", `range [${lo}, ${hi}] gives scale ${scale}, not a positive finite float32`);
+    }
     return { scale, zeroPoint: signed ? 0 : half + 1, qmin, qmax };
   }
-  const scale = hi === lo ? 1 : f(f(hi - lo) / (qmax - qmin));
+  // A range so small that the scale underflows float32 is treated like an all-zero range.
+  const raw = f(f(hi - lo) / (qmax - qmin));
+  const scale = hi === lo || raw === 0 ? 1 : raw;
+  if (!Number.isFinite(scale)) {
+    throw new QkernError(op, "min/max", `range [${lo}, ${hi}] gives scale ${scale}, not a positive finite float32`);
+  }
   const initial = f(qmin - f(lo / scale));
   const zeroPoint = roundHalfEven(Math.min(qmax, Math.max(qmin, initial)));
   return { scale, zeroPoint, qmin, qmax };

@@ -3,7 +3,7 @@
 import { QkernError, describeShape } from "../errors.js";
 import type { DType } from "../dtype.js";
 import type { QuantParams } from "../quant.js";
-import { isPerAxis } from "../quant.js";
+import { isPerAxisQuant } from "../quant.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { Tensor } from "../tensor.js";
 
@@ -46,7 +46,7 @@ export interface ParamLayout {
 }
 
 export function paramLayout(shape: readonly number[], quant: QuantParams, size: number): ParamLayout {
-  if (!isPerAxis(quant) || size === 0) return { layout: "rows", rows: size === 0 ? 0 : 1, cols: size, channels: 1 };
+  if (!isPerAxisQuant(quant) || size === 0) return { layout: "rows", rows: size === 0 ? 0 : 1, cols: size, channels: 1 };
   const outer = shape.slice(0, quant.axis).reduce((a, b) => a * b, 1);
   const channels = shape[quant.axis] as number;
   const inner = shape.slice(quant.axis + 1).reduce((a, b) => a * b, 1);
@@ -56,14 +56,14 @@ export function paramLayout(shape: readonly number[], quant: QuantParams, size: 
 
 /** Scales and zero points as arrays (length 1 for per-tensor). */
 export function paramArrays(quant: QuantParams): { scale: Float32Array; zeroPoint: Int32Array } {
-  if (isPerAxis(quant)) return { scale: quant.scale, zeroPoint: quant.zeroPoint };
+  if (isPerAxisQuant(quant)) return { scale: quant.scale, zeroPoint: quant.zeroPoint };
   return { scale: Float32Array.of(quant.scale), zeroPoint: Int32Array.of(quant.zeroPoint) };
 }
 
 /** Whether two sets of quantization parameters are identical. */
 export function sameQuant(a: QuantParams, b: QuantParams): boolean {
-  if (isPerAxis(a) !== isPerAxis(b)) return false;
-  if (!isPerAxis(a) || !isPerAxis(b)) {
+  if (isPerAxisQuant(a) !== isPerAxisQuant(b)) return false;
+  if (!isPerAxisQuant(a) || !isPerAxisQuant(b)) {
     const x = a as { scale: number; zeroPoint: number };
     const y = b as { scale: number; zeroPoint: number };
     return x.scale === y.scale && x.zeroPoint === y.zeroPoint;

@@ -44,7 +44,13 @@ export function dynamicQuantize(x: Tensor, options: DynamicQuantizeOptions = {})
   const ranges = rowRanges(op, input.rt, input.ptr, rows, perRow ? (input.shape[1] as number) : input.size);
   // chooseQuantParams follows ONNX Runtime's GetQuantizationParameter (float32 arithmetic).
   const scheme = dtype === "uint8" ? "asymmetric" : "symmetric";
-  const params = ranges.map(([lo, hi]) => chooseQuantParams(lo, hi, { dtype, scheme }));
+  const params = ranges.map(([lo, hi], r) => {
+    try {
+      return chooseQuantParams(lo, hi, { dtype, scheme });
+    } catch (e) {
+      throw new QkernError(op, "x", `row ${r}: ${(e as Error).message} (${input})`);
+    }
+  });
   if (!perRow) return quantize(input, { dtype, scale: params[0]!.scale, zeroPoint: params[0]!.zeroPoint });
   return quantize(input, {
     dtype,

@@ -1,5 +1,5 @@
 import { QkernError } from "../errors.js";
-import { isPerAxis, type PerTensorQuant } from "../quant.js";
+import { isPerAxisQuant, type PerTensorQuant } from "../quant.js";
 import { clampBounds, outputMultipliers, outputParamsBytes, writeOutputParams, type ClampOptions, type OutputStage } from "../output-stage.js";
 import { pickKernel } from "../registry.js";
 import { Tensor } from "../tensor.js";
@@ -52,7 +52,7 @@ export function requantize(acc: Tensor, target: RequantizeSpec | Tensor, options
     out = checkTensor(op, "out", target, ["int8", "uint8"]);
     checkSameInstance(op, input, [["out", out]]);
     checkOutShape(op, "out", out, input.shape, `acc: ${input}`);
-    if (out.quant === null || isPerAxis(out.quant)) {
+    if (out.quant === null || isPerAxisQuant(out.quant)) {
       throw new QkernError(op, "out", `needs per-tensor quantization parameters (${out})`);
     }
   } else {

@@ -74,16 +74,18 @@ export function dynamicParamsU8(x: ArrayLike<number>): { scale: number; zeroPoin
     lo = Math.min(lo, f(x[i] as number));
     hi = Math.max(hi, f(x[i] as number));
   }
-  const scale = hi === lo ? 1 : f(f(hi - lo) / 255);
+  const raw = f(f(hi - lo) / 255);
+  const scale = hi === lo || raw === 0 ? 1 : raw; // qkern: an underflowing scale counts as a zero range
   const zeroPoint = roundHalfEven(Math.min(255, Math.max(0, f(0 - f(lo / scale)))));
   return { scale, zeroPoint };
 }
 
-/** Symmetric int8 dynamic parameters: zero point 0, scale max|x| / 127 (1 if all zero). */
+/** Symmetric int8 dynamic parameters: zero point 0, scale max|x| / 127 (1 if that is 0). */
 export function dynamicParamsS8(x: ArrayLike<number>): { scale: number; zeroPoint: number } {
   let amax = 0;
   for (let i = 0; i < x.length; i++) amax = Math.max(amax, Math.abs(Math.fround(x[i] as number)));
-  return { scale: amax > 0 ? Math.fround(amax / 127) : 1, zeroPoint: 0 };
+  const raw = Math.fround(amax / 127);
+  return { scale: raw > 0 ? raw : 1, zeroPoint: 0 };
 }
 
 /** Integer range of a dtype. */
