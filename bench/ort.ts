@@ -1,0 +1,79 @@
+// onnxruntime-web as a peer: its wasm backend on one thread in Node, and single-node ONNX graphs
+// built in code with onnx-proto, so each ORT task is exactly one operator on qkern's shapes.
+import onnxProto from 'onnx-proto';
+
+export type Ort = typeof import('onnxruntime-web');
+type Session = import('onnxruntime-web').InferenceSession;
+
+const { onnx } = onnxProto;
+const DataType = onnx.TensorProto.DataType;
+
+/** The ONNX element types the benches use, by their ORT tensor type names. */
+const ELEM = {
+  float32: { type: DataType.FLOAT, array: Float32Array },
+  int8: { type: DataType.INT8, array: Int8Array },
+  uint8: { type: DataType.UINT8, array: Uint8Array },
+  int32: { type: DataType.INT32, array: Int32Array },
+} as const;
+export type OnnxDType = keyof typeof ELEM;
+
+/** A graph input, output or initializer (the latter with `values`). */
+export interface OnnxValue {
+  readonly name: string;
+  readonly dtype: OnnxDType;
+  readonly shape: readonly number[];
+  readonly values?: ArrayLike<number>;
+}
+
+/** A graph of one operator. `inputs` are the node's inputs in operator order (graph inputs or initializers). */
+export interface SingleNode {
+  readonly op: string;
+  readonly inputs: readonly OnnxValue[];
+  readonly outputs: readonly OnnxValue[];
+  /** Default 13. */
+  readonly opset?: number;
+}
+
+/** Loads onnxruntime-web (in Node its package exports resolve to the node build of the wasm backend). */
+export async function loadOrt(): Promise<Ort> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+function valueInfo(v: OnnxValue): import('onnx-proto').onnx.IValueInfoProto {
+  return {
+    name: v.name,
+    type: { tensorType: { elemType: ELEM[v.dtype].type, shape: { dim: v.shape.map((d) => ({ dimValue: d })) } } },
+  };
+}
+
+/** Encodes a one-node ONNX model; inputs with `values` become initializers. */
+export function singleNodeModel(spec: SingleNode): Uint8Array {
+  const opset = spec.opset ?? 13;
+  const initializer = spec.inputs.flatMap((v) => {
+    if (v.values === undefined) return [];
+    const typed = ELEM[v.dtype].array.from(v.values);
+    const rawData = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+    return [{ name: v.name, dataType: ELEM[v.dtype].type, dims: [...v.shape], rawData }];
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: opset >= 21 ? 10 : opset >= 19 ? 9 : 8,
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: 'qkern-bench',
+    graph: {
+      name: spec.op,
+      node: [{ opType: spec.op, input: spec.inputs.map((v) => v.name), output: spec.outputs.map((v) => v.name) }],
+      initializer,
+      input: spec.inputs.filter((v) => v.values === undefined).map(valueInfo),
+      output: spec.outputs.map(valueInfo),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** An ORT session (wasm execution provider) for a one-node model. Create once per case; `release()` it. */
+export function ortSession(ort: Ort, spec: SingleNode): Promise<Session> {
+  return ort.InferenceSession.create(singleNodeModel(spec), { executionProviders: ['wasm'] });
+}

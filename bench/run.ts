@@ -1,0 +1,105 @@
+// Entry of `npm run bench [-- --suite NAME] [--quick] [--json FILE]`: one qkern instance per build
+// this engine runs, then for every case of every chosen suite: setup (with correctness checks),
+// interleaved measurement of each variant, a table on stdout, and at the end the JSON document.
+// To add a suite, write bench/suites/<name>.ts exporting a `Suite` and list it in SUITES.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createQkern, detect, type Isa, type Qkern } from 'qkern';
+import { measure, type Context, type MeasureOptions, type Suite } from './harness.js';
+import { loadOrt, type Ort } from './ort.js';
+import { envLine, meta, resultRow, tableHeader, tableRow, type ResultRow } from './report.js';
+import { quant } from './suites/quant.js';
+import { initTfjs, type Tfjs } from './tfjs.js';
+
+const SUITES: readonly Suite[] = [quant];
+
+const FULL: MeasureOptions = { rounds: 15, timeMs: 150, minIterations: 5, warmupMs: 30 };
+const QUICK: MeasureOptions = { rounds: 5, timeMs: 25, minIterations: 3, warmupMs: 5 };
+
+function usage(): string {
+  return `usage: npm run bench -- [--suite NAME]... [--quick] [--json FILE]\nsuites: ${SUITES.map((s) => s.name).join(', ')}`;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      suite: { type: 'string', multiple: true },
+      quick: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage());
+    return 0;
+  }
+  const wanted = values.suite ?? SUITES.map((s) => s.name);
+  const unknown = wanted.filter((n) => !SUITES.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    console.error(`unknown suite ${unknown.join(', ')}\n${usage()}`);
+    return 2;
+  }
+  const suites = SUITES.filter((s) => wanted.includes(s.name));
+  const quick = values.quick === true;
+  const opts = quick ? QUICK : FULL;
+
+  const found = detect();
+  const isas: Isa[] = ['scalar'];
+  if (found.simd128) isas.push('simd128');
+  if (found.relaxedSimd) isas.push('relaxed');
+  const qkerns: Qkern[] = [];
+  for (const isa of isas) qkerns.push(await createQkern({ isa }));
+
+  const m = meta();
+  console.log(envLine(m, isas));
+  if (!found.relaxedSimd) console.log(`relaxed build skipped: ${found.relaxedSimdReason ?? 'relaxed SIMD unavailable'}`);
+  console.log(`mode: ${quick ? 'quick' : 'full'} (${opts.rounds} rounds × ${opts.timeMs} ms per task, medians of per-round medians)`);
+
+  let ortP: Promise<Ort> | undefined;
+  let tfjsP: Promise<Tfjs> | undefined;
+  let failedChecks = 0;
+  const results: ResultRow[] = [];
+  const started = performance.now();
+
+  for (const suite of suites) {
+    console.log(tableHeader(suite.name));
+    for (const c of suite.cases) {
+      const ctx: Context = {
+        quick,
+        qkerns,
+        ort: () => (ortP ??= loadOrt()),
+        tfjs: () => (tfjsP ??= initTfjs()),
+        check(variant, who, mismatches, total) {
+          if (mismatches === 0) return;
+          failedChecks++;
+          const what = mismatches < 0 ? 'output has the wrong length or type' : `${mismatches} of ${total} elements differ`;
+          console.error(`!! MISMATCH ${suite.name} ${c.name} ${variant} ${who} vs JS reference: ${what}`);
+        },
+      };
+      const run = await suite.setup(c, ctx);
+      try {
+        for (const v of run.variants) {
+          for (const r of await measure(v, opts)) {
+            console.log(tableRow(c.name, v.name, v.unit, r));
+            results.push(resultRow(suite.name, c.name, v.name, v.unit, r));
+          }
+        }
+      } finally {
+        await run.teardown();
+      }
+    }
+  }
+
+  console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (values.json !== undefined) {
+    writeFileSync(values.json, JSON.stringify({ meta: m, results }, null, 2) + '\n');
+    console.log(`wrote ${values.json}`);
+  }
+  if (failedChecks > 0) {
+    console.error(`!! ${failedChecks} correctness check(s) failed (see MISMATCH lines above)`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main();
