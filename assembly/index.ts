@@ -9,4 +9,5 @@ export * from "./q8_f32_vcvt/scalar";
 export * from "./qs32_f32_vcvt/scalar";
 export * from "./qs32_q8_requant/scalar";
 export * from "./f32_rminmax/scalar";
-export * from "./q4_pack/scalar";
+export * from "./q8_q4/scalar";
+export * from "./q4_q8/scalar";

@@ -9,7 +9,8 @@ import { q8_f32_vcvt_cols__scalar, q8_f32_vcvt_rows__scalar } from "./q8_f32_vcv
 import { qs32_f32_vcvt_rows__scalar } from "./qs32_f32_vcvt/scalar";
 import { qs32_q8_requant_fixedpoint_rows__scalar, qs32_q8_requant_fp32_cols__scalar } from "./qs32_q8_requant/scalar";
 import { f32_rminmax_rows__scalar } from "./f32_rminmax/scalar";
-import { q4_q8_unpack__scalar, q8_q4_pack__scalar } from "./q4_pack/scalar";
+import { q8_q4_pack__scalar } from "./q8_q4/scalar";
+import { q4_q8_unpack__scalar } from "./q4_q8/scalar";
 
 let seed: u32 = 0x9E3779B9;
 
