@@ -7,3 +7,4 @@ export * from "./qs32_q8_requant/simd128";
 export * from "./f32_rminmax/simd128";
 export * from "./q8_q4/simd128";
 export * from "./q4_q8/simd128";
+export * from "./qs8_gemm/simd128";

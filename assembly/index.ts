@@ -11,3 +11,5 @@ export * from "./qs32_q8_requant/scalar";
 export * from "./f32_rminmax/scalar";
 export * from "./q8_q4/scalar";
 export * from "./q4_q8/scalar";
+export * from "./qs8_gemm/pack";
+export * from "./qs8_gemm/scalar";

@@ -39,3 +39,5 @@ export { quantize, type QuantizeSpec } from "./ops/quantize.js";
 export { dequantize } from "./ops/dequantize.js";
 export { dynamicQuantize, type DynamicQuantizeOptions } from "./ops/dynamic-quantize.js";
 export { requantize, type RequantizeOptions, type RequantizeSpec } from "./ops/requantize.js";
+export { gemm, type GemmOptions, type GemmOutput } from "./ops/gemm.js";
+export { packGemmWeights, PackedGemmWeights, type PackGemmOptions } from "./ops/pack-gemm-weights.js";

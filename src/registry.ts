@@ -30,6 +30,17 @@ const FAMILIES: ReadonlyArray<{ family: string; variants: readonly string[]; isa
   { family: "f32_rminmax", variants: ["rows"], isas: ["scalar", "simd128"] },
   { family: "q8_q4", variants: ["pack"], isas: ["scalar", "simd128"] },
   { family: "q4_q8", variants: ["unpack"], isas: ["scalar", "simd128"] },
+  { family: "qs8_gemm", variants: ["packw"], isas: ["scalar"] },
+  { family: "qs8_gemm", variants: ["packa"], isas: ["scalar", "simd128"] },
+  { family: "qs8_gemm", variants: ["int32_1x8c2", "fp32_1x8c2", "fixedpoint_1x8c2", "f32_1x8c2"], isas: ["scalar"] },
+  {
+    family: "qs8_gemm",
+    variants: [
+      "int32_4x8c2", "fp32_4x8c2", "fixedpoint_4x8c2", "f32_4x8c2",
+      "int32_1x32c2", "fp32_1x32c2", "fixedpoint_1x32c2", "f32_1x32c2",
+    ],
+    isas: ["simd128"],
+  },
 ];
 
 /** Every kernel in every build that has it. */
@@ -40,6 +51,14 @@ export const KERNELS: readonly KernelInfo[] = FAMILIES.flatMap(({ family, varian
 /** Whether a build (by its isa) contains a kernel. */
 export function buildHas(build: Isa, kernel: KernelInfo): boolean {
   return ISA_RANK[kernel.isa] <= ISA_RANK[build];
+}
+
+/** The first of `variants` (in order of preference) that the runtime's build contains. */
+export function pickFirstKernel(rt: Runtime, family: string, variants: readonly string[]): KernelFn {
+  for (const v of variants) {
+    if (KERNELS.some((k) => k.family === family && k.variant === v && buildHas(rt.isa, k))) return pickKernel(rt, family, v);
+  }
+  throw new Error(`qkern internal: none of ${family} ${variants.join(", ")} in the ${rt.isa} build`);
 }
 
 const chosen = new WeakMap<Runtime, Map<string, KernelFn>>();

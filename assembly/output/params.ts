@@ -16,6 +16,10 @@
 //                                            saturates; ~leftMax is the lower bound)
 //                        i32 rightShift[Cp] (max(−shift, 0), 0..31)        at 16 + 12·Cp
 //                        f64 rightScale[Cp] (2^−rightShift, exact)         at 16 + 16·Cp
+//     f32 stage (float output of dynamically quantized GEMM; header fields other than C unused):
+//                        f32 colScale[Cp]   (weight scale of the column)    at 16
+//                        f32 bias[Cp]       (float bias, 0 without)         at 16 + 4·Cp
+// The GEMM pads C to a multiple of 8 (its column block), so whole blocks load in bounds.
 
 // @ts-ignore: decorator
 @inline export const OUT_ZP: usize = 0;

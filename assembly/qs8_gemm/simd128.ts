@@ -1,0 +1,325 @@
+// simd128 int8 GEMM over the packed layouts of layout.ts.
+//
+// GEMM tile 4×8 (4x8c2): per K pair, each row's int16 pair of A is broadcast with one
+// `v128.load32_splat`, two `v128.load8x8_s` widen the block's 8 columns × 2 K of B, and
+// `i32x4.dot_i16x8_s` (pmaddwd) accumulates into 8 vectors (4 rows × 2 column halves). This is
+// the broadcast layout DESIGN.md §6 measured fastest on V8: XNNPACK's rotated 4x4c2 needs extra
+// shuffles, and larger tiles spill (x64 has 16 XMM registers). The K loop body stays small so V8
+// unrolls it itself; loops over row groups and column blocks live in the same function, and A is
+// walked in chunks of row groups that fit L2 while each B block is reused from L1.
+//
+// GEMV tile 1×32 (for M = 1): 4 blocks of 8 columns in parallel, 16 bytes of B per block per K
+// pair widened with extend_low/high; B is streamed once.
+//
+// Exports share the scalar signature (scalar.ts). Over-reads: none beyond the packed buffers.
+
+import { OUT_ARRAYS, OUT_CHANNELS, OUT_QMAX, OUT_QMIN, OUT_ZP, paddedChannels } from "../output/params";
+import { MAGIC_F32, MAGIC_F32_BITS, MAGIC_F64, narrowToBytes, requantFixedX4, requantFp32x4 } from "../output/simd128";
+import { BLOCK_HEADER, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, blockBytes, groupBytes } from "./layout";
+
+const SCRATCH = memory.data(32, 16);
+const L2_CHUNK: usize = 128 * 1024;
+
+/**
+ * Output stage for one row of 8 accumulators (columns col..col+7, nc of them valid) at `out`.
+ * `blk` is the packed B block (bias, zero points); `rs` the row sum of A'; `sa` the row's scale.
+ */
+// @ts-ignore: decorator
+@inline function storeRow(stage: i32, lo: v128, hi: v128, blk: usize, rs: i32, col: u32, nc: u32, out: usize, params: usize, sa: f32): void {
+  const vrs = i32x4.splat(rs);
+  lo = i32x4.add(lo, i32x4.sub(v128.load(blk), i32x4.mul(v128.load(blk, 32), vrs)));
+  hi = i32x4.add(hi, i32x4.sub(v128.load(blk, 16), i32x4.mul(v128.load(blk, 48), vrs)));
+  if (stage == STAGE_INT32 || stage == STAGE_F32) {
+    if (stage == STAGE_F32) {
+      const cp = paddedChannels(load<u32>(params, OUT_CHANNELS));
+      const at = params + OUT_ARRAYS + (<usize>col << 2);
+      const vsa = f32x4.splat(sa);
+      lo = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(lo), f32x4.mul(vsa, v128.load(at))), v128.load(at + (cp << 2)));
+      hi = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(hi), f32x4.mul(vsa, v128.load(at, 16))), v128.load(at + (cp << 2), 16));
+    }
+    if (nc == 8) {
+      v128.store(out, lo);
+      v128.store(out, hi, 16);
+    } else {
+      v128.store(SCRATCH, lo);
+      v128.store(SCRATCH, hi, 16);
+      memory.copy(out, SCRATCH, <usize>nc << 2);
+    }
+    return;
+  }
+  const zp = load<i32>(params, OUT_ZP);
+  const qmin = load<i32>(params, OUT_QMIN);
+  const qmax = load<i32>(params, OUT_QMAX);
+  const at = params + OUT_ARRAYS + (<usize>col << 2);
+  let q0: v128, q1: v128;
+  if (stage == STAGE_FP32) {
+    const vlo = f32x4.splat(<f32>(qmin - zp));
+    const vhi = f32x4.splat(<f32>(qmax - zp));
+    const vmagic = f32x4.splat(MAGIC_F32);
+    const vbias = i32x4.splat(MAGIC_F32_BITS - zp);
+    q0 = requantFp32x4(lo, v128.load(at), vlo, vhi, vmagic, vbias);
+    q1 = requantFp32x4(hi, v128.load(at, 16), vlo, vhi, vmagic, vbias);
+  } else {
+    const cp = paddedChannels(load<u32>(params, OUT_CHANNELS));
+    const vlo = f64x2.splat(<f64>(qmin - zp));
+    const vhi = f64x2.splat(<f64>(qmax - zp));
+    const vmagicZp = f64x2.splat(MAGIC_F64 + <f64>zp);
+    const rsc = params + OUT_ARRAYS + (cp << 4) + (<usize>col << 3);
+    q0 = requantFixedX4(lo, v128.load(at), v128.load(at + (cp << 2)), v128.load(at + (cp << 3)),
+      v128.load(rsc), v128.load(rsc, 16), vlo, vhi, vmagicZp);
+    q1 = requantFixedX4(hi, v128.load(at, 16), v128.load(at + (cp << 2), 16), v128.load(at + (cp << 3), 16),
+      v128.load(rsc, 32), v128.load(rsc, 48), vlo, vhi, vmagicZp);
+  }
+  const bytes = narrowToBytes(q0, q1, q0, q1);
+  if (nc == 8) {
+    v128.store64_lane(out, bytes, 0);
+  } else {
+    v128.store(SCRATCH, bytes);
+    memory.copy(out, SCRATCH, nc);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gemmSimd(
+  stage: i32, m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize,
+  params: usize, rowScale: usize, rowScaleStride: usize,
+): void {
+  const kp = (k + 1) & ~1;
+  const esize: usize = stage == STAGE_INT32 || stage == STAGE_F32 ? 4 : 1;
+  const bb = blockBytes(kp);
+  const gb = groupBytes(kp);
+  const groups = (m + 3) >> 2;
+  const blocks = (n + 7) >> 3;
+  const chunk = <u32>max<usize>(1, L2_CHUNK / gb);
+  for (let g0: u32 = 0; g0 < groups; g0 += chunk) {
+    const g1 = min<u32>(groups, g0 + chunk);
+    for (let j: u32 = 0; j < blocks; j++) {
+      const blk = w + <usize>j * bb;
+      const nc = min<u32>(8, n - j * 8);
+      for (let g = g0; g < g1; g++) {
+        let pa = a + <usize>g * gb;
+        let pw = blk + BLOCK_HEADER;
+        let vacc0x0123 = i32x4.splat(0);
+        let vacc0x4567 = vacc0x0123;
+        let vacc1x0123 = vacc0x0123;
+        let vacc1x4567 = vacc0x0123;
+        let vacc2x0123 = vacc0x0123;
+        let vacc2x4567 = vacc0x0123;
+        let vacc3x0123 = vacc0x0123;
+        let vacc3x4567 = vacc0x0123;
+        for (let p: u32 = 0; p < kp; p += 2) {
+          const vb0123 = v128.load8x8_s(pw);
+          const vb4567 = v128.load8x8_s(pw + 8);
+          const va0 = v128.load32_splat(pa);
+          vacc0x0123 = i32x4.add(vacc0x0123, i32x4.dot_i16x8_s(va0, vb0123));
+          vacc0x4567 = i32x4.add(vacc0x4567, i32x4.dot_i16x8_s(va0, vb4567));
+          const va1 = v128.load32_splat(pa + 4);
+          vacc1x0123 = i32x4.add(vacc1x0123, i32x4.dot_i16x8_s(va1, vb0123));
+          vacc1x4567 = i32x4.add(vacc1x4567, i32x4.dot_i16x8_s(va1, vb4567));
+          const va2 = v128.load32_splat(pa + 8);
+          vacc2x0123 = i32x4.add(vacc2x0123, i32x4.dot_i16x8_s(va2, vb0123));
+          vacc2x4567 = i32x4.add(vacc2x4567, i32x4.dot_i16x8_s(va2, vb4567));
+          const va3 = v128.load32_splat(pa + 12);
+          vacc3x0123 = i32x4.add(vacc3x0123, i32x4.dot_i16x8_s(va3, vb0123));
+          vacc3x4567 = i32x4.add(vacc3x4567, i32x4.dot_i16x8_s(va3, vb4567));
+          pa += 16;
+          pw += 16;
+        }
+        const row = g << 2;
+        const out = c + <usize>row * ldc + <usize>j * 8 * esize;
+        const col = j * 8;
+        const rs = rowsums + (<usize>row << 2);
+        const sa = rowScale + <usize>row * rowScaleStride;
+        const f32stage = stage == STAGE_F32;
+        storeRow(stage, vacc0x0123, vacc0x4567, blk, load<i32>(rs), col, nc, out, params, f32stage ? load<f32>(sa) : 0);
+        if (row + 1 < m) {
+          storeRow(stage, vacc1x0123, vacc1x4567, blk, load<i32>(rs, 4), col, nc, out + ldc, params,
+            f32stage ? load<f32>(sa + rowScaleStride) : 0);
+        }
+        if (row + 2 < m) {
+          storeRow(stage, vacc2x0123, vacc2x4567, blk, load<i32>(rs, 8), col, nc, out + 2 * ldc, params,
+            f32stage ? load<f32>(sa + 2 * rowScaleStride) : 0);
+        }
+        if (row + 3 < m) {
+          storeRow(stage, vacc3x0123, vacc3x4567, blk, load<i32>(rs, 12), col, nc, out + 3 * ldc, params,
+            f32stage ? load<f32>(sa + 3 * rowScaleStride) : 0);
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gemvSimd(stage: i32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, params: usize, rowScale: usize): void {
+  const kp = (k + 1) & ~1;
+  const esize: usize = stage == STAGE_INT32 || stage == STAGE_F32 ? 4 : 1;
+  const bb = blockBytes(kp);
+  const blocks = (n + 7) >> 3;
+  const rs = load<i32>(rowsums);
+  const sa: f32 = stage == STAGE_F32 ? load<f32>(rowScale) : 0;
+  let j: u32 = 0;
+  for (; j + 4 <= blocks; j += 4) {
+    const blk0 = w + <usize>j * bb;
+    let pw0 = blk0 + BLOCK_HEADER;
+    let pw1 = pw0 + bb;
+    let pw2 = pw1 + bb;
+    let pw3 = pw2 + bb;
+    let pa = a;
+    let vacc0 = i32x4.splat(0);
+    let vacc1 = vacc0;
+    let vacc2 = vacc0;
+    let vacc3 = vacc0;
+    let vacc4 = vacc0;
+    let vacc5 = vacc0;
+    let vacc6 = vacc0;
+    let vacc7 = vacc0;
+    for (let p: u32 = 0; p < kp; p += 2) {
+      const va = v128.load32_splat(pa);
+      const vb0 = v128.load(pw0);
+      const vb1 = v128.load(pw1);
+      const vb2 = v128.load(pw2);
+      const vb3 = v128.load(pw3);
+      vacc0 = i32x4.add(vacc0, i32x4.dot_i16x8_s(va, i16x8.extend_low_i8x16_s(vb0)));
+      vacc1 = i32x4.add(vacc1, i32x4.dot_i16x8_s(va, i16x8.extend_high_i8x16_s(vb0)));
+      vacc2 = i32x4.add(vacc2, i32x4.dot_i16x8_s(va, i16x8.extend_low_i8x16_s(vb1)));
+      vacc3 = i32x4.add(vacc3, i32x4.dot_i16x8_s(va, i16x8.extend_high_i8x16_s(vb1)));
+      vacc4 = i32x4.add(vacc4, i32x4.dot_i16x8_s(va, i16x8.extend_low_i8x16_s(vb2)));
+      vacc5 = i32x4.add(vacc5, i32x4.dot_i16x8_s(va, i16x8.extend_high_i8x16_s(vb2)));
+      vacc6 = i32x4.add(vacc6, i32x4.dot_i16x8_s(va, i16x8.extend_low_i8x16_s(vb3)));
+      vacc7 = i32x4.add(vacc7, i32x4.dot_i16x8_s(va, i16x8.extend_high_i8x16_s(vb3)));
+      pa += 16;
+      pw0 += 16;
+      pw1 += 16;
+      pw2 += 16;
+      pw3 += 16;
+    }
+    const col = j * 8;
+    const out = c + <usize>col * esize;
+    storeRow(stage, vacc0, vacc1, blk0, rs, col, 8, out, params, sa);
+    storeRow(stage, vacc2, vacc3, blk0 + bb, rs, col + 8, 8, out + 8 * esize, params, sa);
+    storeRow(stage, vacc4, vacc5, blk0 + 2 * bb, rs, col + 16, 8, out + 16 * esize, params, sa);
+    storeRow(stage, vacc6, vacc7, blk0 + 3 * bb, rs, col + 24, min<u32>(8, n - col - 24), out + 24 * esize, params, sa);
+  }
+  for (; j < blocks; j++) {
+    const blk = w + <usize>j * bb;
+    let pw = blk + BLOCK_HEADER;
+    let pa = a;
+    let vacc0 = i32x4.splat(0);
+    let vacc1 = vacc0;
+    for (let p: u32 = 0; p < kp; p += 2) {
+      const va = v128.load32_splat(pa);
+      const vb = v128.load(pw);
+      vacc0 = i32x4.add(vacc0, i32x4.dot_i16x8_s(va, i16x8.extend_low_i8x16_s(vb)));
+      vacc1 = i32x4.add(vacc1, i32x4.dot_i16x8_s(va, i16x8.extend_high_i8x16_s(vb)));
+      pa += 16;
+      pw += 16;
+    }
+    const col = j * 8;
+    storeRow(stage, vacc0, vacc1, blk, rs, col, min<u32>(8, n - col), c + <usize>col * esize, params, sa);
+  }
+}
+
+export function qs8_gemm_int32_4x8c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemmSimd(STAGE_INT32, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
+}
+export function qs8_gemm_fp32_4x8c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemmSimd(STAGE_FP32, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
+}
+export function qs8_gemm_fixedpoint_4x8c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemmSimd(STAGE_FIXEDPOINT, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
+}
+export function qs8_gemm_f32_4x8c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemmSimd(STAGE_F32, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
+}
+
+// GEMV (M = 1): same signature; m must be 1 and ldc is ignored.
+export function qs8_gemm_int32_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemvSimd(STAGE_INT32, n, k, a, rowsums, w, c, params, rowScale);
+}
+export function qs8_gemm_fp32_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemvSimd(STAGE_FP32, n, k, a, rowsums, w, c, params, rowScale);
+}
+export function qs8_gemm_fixedpoint_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemvSimd(STAGE_FIXEDPOINT, n, k, a, rowsums, w, c, params, rowScale);
+}
+export function qs8_gemm_f32_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemvSimd(STAGE_F32, n, k, a, rowsums, w, c, params, rowScale);
+}
+
+/** packa (scalar.ts contract) with 8 K values per step: widen, subtract za, transpose 4 rows. */
+export function qs8_gemm_packa__simd128(
+  a: usize, m: u32, k: u32, lda: usize, unsigned_: i32, za: usize, zaStride: usize, dst: usize, rowsums: usize,
+): void {
+  const kp = (k + 1) & ~1;
+  const gb = groupBytes(kp);
+  const groups = (m + 3) >> 2;
+  const vflip = i8x16.splat(unsigned_ ? -128 : 0);
+  const shift: i32 = unsigned_ ? 128 : 0;
+  for (let g: u32 = 0; g < groups; g++) {
+    const r0 = g << 2;
+    const rows = min<u32>(4, m - r0);
+    // Missing rows read row r0 (valid memory) and are zeroed by a mask.
+    const a0 = a + <usize>r0 * lda;
+    const a1 = rows > 1 ? a0 + lda : a0;
+    const a2 = rows > 2 ? a0 + 2 * lda : a0;
+    const a3 = rows > 3 ? a0 + 3 * lda : a0;
+    const z0 = i16x8.splat(<i16>(load<i32>(za + <usize>r0 * zaStride) - shift));
+    const z1 = i16x8.splat(<i16>(rows > 1 ? load<i32>(za + <usize>(r0 + 1) * zaStride) - shift : 0));
+    const z2 = i16x8.splat(<i16>(rows > 2 ? load<i32>(za + <usize>(r0 + 2) * zaStride) - shift : 0));
+    const z3 = i16x8.splat(<i16>(rows > 3 ? load<i32>(za + <usize>(r0 + 3) * zaStride) - shift : 0));
+    const m1 = i16x8.splat(rows > 1 ? -1 : 0);
+    const m2 = i16x8.splat(rows > 2 ? -1 : 0);
+    const m3 = i16x8.splat(rows > 3 ? -1 : 0);
+    let vs0 = i32x4.splat(0);
+    let vs1 = vs0;
+    let vs2 = vs0;
+    let vs3 = vs0;
+    let out = dst + <usize>g * gb;
+    let kk: u32 = 0;
+    for (; kk + 8 <= k; kk += 8) {
+      const x0 = i16x8.sub(i16x8.extend_low_i8x16_s(v128.xor(v128.load64_zero(a0 + kk), vflip)), z0);
+      const x1 = v128.and(i16x8.sub(i16x8.extend_low_i8x16_s(v128.xor(v128.load64_zero(a1 + kk), vflip)), z1), m1);
+      const x2 = v128.and(i16x8.sub(i16x8.extend_low_i8x16_s(v128.xor(v128.load64_zero(a2 + kk), vflip)), z2), m2);
+      const x3 = v128.and(i16x8.sub(i16x8.extend_low_i8x16_s(v128.xor(v128.load64_zero(a3 + kk), vflip)), z3), m3);
+      vs0 = i32x4.add(vs0, i32x4.extadd_pairwise_i16x8_s(x0));
+      vs1 = i32x4.add(vs1, i32x4.extadd_pairwise_i16x8_s(x1));
+      vs2 = i32x4.add(vs2, i32x4.extadd_pairwise_i16x8_s(x2));
+      vs3 = i32x4.add(vs3, i32x4.extadd_pairwise_i16x8_s(x3));
+      // 4×4 transpose of 32-bit pairs: out[p] = (row0 pair p, row1 pair p, row2 pair p, row3 pair p).
+      const t01lo = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5);
+      const t01hi = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7);
+      const t23lo = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5);
+      const t23hi = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7);
+      v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 0, 2));
+      v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 1, 3), 16);
+      v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 0, 2), 32);
+      v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 1, 3), 48);
+      out += 64;
+    }
+    let s0 = i32x4.extract_lane(vs0, 0) + i32x4.extract_lane(vs0, 1) + i32x4.extract_lane(vs0, 2) + i32x4.extract_lane(vs0, 3);
+    let s1 = i32x4.extract_lane(vs1, 0) + i32x4.extract_lane(vs1, 1) + i32x4.extract_lane(vs1, 2) + i32x4.extract_lane(vs1, 3);
+    let s2 = i32x4.extract_lane(vs2, 0) + i32x4.extract_lane(vs2, 1) + i32x4.extract_lane(vs2, 2) + i32x4.extract_lane(vs2, 3);
+    let s3 = i32x4.extract_lane(vs3, 0) + i32x4.extract_lane(vs3, 1) + i32x4.extract_lane(vs3, 2) + i32x4.extract_lane(vs3, 3);
+    for (; kk < kp; kk++) {
+      const inK = kk < k;
+      const v0: i32 = inK ? (unsigned_ ? <i32>load<u8>(a0 + kk) : <i32>load<i8>(a0 + kk)) - i16x8.extract_lane_s(z0, 0) - shift : 0;
+      const v1: i32 = inK && rows > 1 ? (unsigned_ ? <i32>load<u8>(a1 + kk) : <i32>load<i8>(a1 + kk)) - i16x8.extract_lane_s(z1, 0) - shift : 0;
+      const v2: i32 = inK && rows > 2 ? (unsigned_ ? <i32>load<u8>(a2 + kk) : <i32>load<i8>(a2 + kk)) - i16x8.extract_lane_s(z2, 0) - shift : 0;
+      const v3: i32 = inK && rows > 3 ? (unsigned_ ? <i32>load<u8>(a3 + kk) : <i32>load<i8>(a3 + kk)) - i16x8.extract_lane_s(z3, 0) - shift : 0;
+      const at = out + (<usize>(kk & 1) << 1);
+      store<i16>(at, <i16>v0);
+      store<i16>(at, <i16>v1, 4);
+      store<i16>(at, <i16>v2, 8);
+      store<i16>(at, <i16>v3, 12);
+      s0 += v0;
+      s1 += v1;
+      s2 += v2;
+      s3 += v3;
+      if (kk & 1) out += 16;
+    }
+    store<i32>(rowsums + (<usize>r0 << 2), s0);
+    store<i32>(rowsums + (<usize>r0 << 2), s1, 4);
+    store<i32>(rowsums + (<usize>r0 << 2), s2, 8);
+    store<i32>(rowsums + (<usize>r0 << 2), s3, 12);
+  }
+}

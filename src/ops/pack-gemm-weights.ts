@@ -1,0 +1,151 @@
+import { QkernError, describeShape } from "../errors.js";
+import { isPerAxisQuant } from "../quant.js";
+import { pickKernel } from "../registry.js";
+import type { Qkern } from "../qkern.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { Tensor } from "../tensor.js";
+import { checkTensor, withScratch } from "./common.js";
+
+/** Bytes of one packed block of 8 columns (assembly/qs8_gemm/layout.ts). */
+export function gemmBlockBytes(k: number): number {
+  return 64 + 8 * (k + (k & 1));
+}
+
+/** Options of `packGemmWeights`. */
+export interface PackGemmOptions {
+  /** `kn` (default): B is [K, N], ONNX MatMul. `nk`: B is [N, K], TFLite FULLY_CONNECTED. */
+  readonly layout?: "kn" | "nk";
+  /** int32 bias [N], added to the accumulators (all output stages). */
+  readonly bias?: ArrayLike<number>;
+  /** float32 bias [N], added after scaling by the `float32` output stage. */
+  readonly floatBias?: ArrayLike<number>;
+}
+
+/**
+ * Weights packed once for `gemm`: column blocks of 8, K pairs interleaved, zero points and the
+ * int32 bias stored beside them (see assembly/qs8_gemm/layout.ts). Opaque: pass it to `gemm`
+ * for any M, and `dispose()` it when done.
+ */
+export class PackedGemmWeights {
+  /** Instance that owns the packed bytes. */
+  readonly qk: Qkern;
+  /** Reduction length K and output columns N. */
+  readonly k: number;
+  readonly n: number;
+  /** Storage type of the original weights. */
+  readonly dtype: "int8" | "uint8";
+  /** Weight scale per column (length N; all equal for per-tensor), or null without quant params. */
+  readonly scales: Float32Array | null;
+  /** Weight zero point per column (length N). */
+  readonly zeroPoints: Int32Array;
+  /** Largest |bias| (for the overflow check). */
+  readonly maxAbsBias: number;
+  /** float32 bias or null. */
+  readonly floatBias: Float32Array | null;
+  /** Bytes of packed storage. */
+  readonly byteLength: number;
+  /** @internal */
+  readonly rt: Runtime;
+  /** @internal */
+  private address: number;
+  /** @internal Output-stage params blocks cached by key, freed on dispose. */
+  readonly stageCache = new Map<string, number>();
+
+  /** @internal */
+  constructor(b: Tensor<"int8" | "uint8">, k: number, n: number, layout: "kn" | "nk", options: PackGemmOptions) {
+    const op = "packGemmWeights";
+    this.qk = b.qk;
+    this.rt = b.rt;
+    this.k = k;
+    this.n = n;
+    this.dtype = b.dtype;
+    const q = b.quant;
+    const nAxis = layout === "kn" ? 1 : 0;
+    if (q !== null && isPerAxisQuant(q) && q.axis !== nAxis) {
+      throw new QkernError(op, "b", `per-axis parameters must run along the output columns (axis ${nAxis} for layout '${layout}'), got axis ${q.axis} (${b})`);
+    }
+    this.scales = q === null ? null : isPerAxisQuant(q) ? q.scale.slice() : new Float32Array(n).fill(q.scale);
+    this.zeroPoints = q === null ? new Int32Array(n) : isPerAxisQuant(q) ? q.zeroPoint.slice() : new Int32Array(n).fill(q.zeroPoint);
+    const bias = checkVector(op, "options.bias", options.bias, n, true);
+    this.maxAbsBias = bias ? Math.max(...Array.from(bias, Math.abs)) : 0;
+    this.floatBias = options.floatBias === undefined ? null : Float32Array.from(checkVector(op, "options.floatBias", options.floatBias, n, false)!);
+    this.byteLength = Math.ceil(n / 8) * gemmBlockBytes(k);
+    const rt = this.rt;
+    this.address = rt.alloc(this.byteLength, op);
+    try {
+      withScratch(rt, op, [4 * n, bias ? 4 * n : 0], ([zb, biasPtr]) => {
+        const v = rt.views();
+        v.i32.set(this.zeroPoints, zb! >> 2);
+        if (bias) v.i32.set(bias, biasPtr! >> 2);
+        const [strideK, strideN] = layout === "kn" ? [n, 1] : [1, k];
+        pickKernel(rt, "qs8_gemm", "packw")(b.ptr, k, n, strideK, strideN, b.dtype === "uint8" ? 1 : 0, zb!, 4, bias ? biasPtr! : 0, this.address);
+      });
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean {
+    return this.address === 0;
+  }
+
+  /** @internal */
+  ptr(op: string): number {
+    if (this.address === 0) throw new QkernError(op, "weights", `packed weights [K=${this.k}, N=${this.n}] were disposed`);
+    return this.address;
+  }
+
+  /** Frees the packed bytes and cached parameters. Idempotent. */
+  dispose(): void {
+    if (this.address !== 0) {
+      this.rt.free(this.address);
+      this.address = 0;
+    }
+    for (const p of this.stageCache.values()) this.rt.free(p);
+    this.stageCache.clear();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function checkVector(op: string, arg: string, v: ArrayLike<number> | undefined, n: number, integer: boolean): Int32Array | Float32Array | undefined {
+  if (v === undefined) return undefined;
+  if (v === null || typeof v !== "object" || v.length !== n) {
+    throw new QkernError(op, arg, `must hold N = ${n} values, got ${v !== null && typeof v === "object" ? `${v.length} values` : String(v)}`);
+  }
+  for (let i = 0; i < n; i++) {
+    const x = v[i] as number;
+    if (integer ? !Number.isInteger(x) || x < -(2 ** 31) || x >= 2 ** 31 : !Number.isFinite(x)) {
+      throw new QkernError(op, arg, `element ${i} is ${x}, not ${integer ? "an int32" : "finite"}`);
+    }
+  }
+  return integer ? Int32Array.from(v) : Float32Array.from(v);
+}
+
+/**
+ * Packs int8/uint8 weights once for `gemm` (any M afterwards). B is [K, N] (`layout: 'kn'`,
+ * ONNX MatMul, the default) or [N, K] (`'nk'`, TFLite FULLY_CONNECTED). Its quantization
+ * parameters — per tensor, or per output column (axis 1 for kn, 0 for nk) — give the weight
+ * zero points and scales; without them the zero point is 0 and only the int32 output is possible.
+ *
+ * @example
+ * ```ts
+ * const b = qk.tensor(new Int8Array([1, -2, 3, 4, 5, -6]), [3, 2], { quant: { axis: 1, scale: [0.01, 0.02] } });
+ * using w = packGemmWeights(b, { bias: [100, -100] });
+ * ```
+ */
+export function packGemmWeights(b: Tensor, options: PackGemmOptions = {}): PackedGemmWeights {
+  const op = "packGemmWeights";
+  const t = checkTensor(op, "b", b, ["int8", "uint8"]);
+  const layout = options.layout ?? "kn";
+  if (layout !== "kn" && layout !== "nk") throw new QkernError(op, "options.layout", `must be 'kn' or 'nk', got ${String(layout)}`);
+  if (t.shape.length !== 2) throw new QkernError(op, "b", `must be 2-D (${layout === "kn" ? "[K, N]" : "[N, K]"}), got ${t}`);
+  const [d0, d1] = t.shape as [number, number];
+  const [k, n] = layout === "kn" ? [d0, d1] : [d1, d0];
+  if (k === 0 || n === 0) throw new QkernError(op, "b", `needs K >= 1 and N >= 1, got ${describeShape(t.dtype, t.shape)}`);
+  return new PackedGemmWeights(t, k, n, layout, options);
+}
