@@ -24,6 +24,10 @@ export interface GemmOptions extends ClampOptions {
   readonly out?: Tensor;
   /** Output stage for 8-bit outputs: `fp32` (default) or `fixedpoint`. */
   readonly stage?: OutputStage;
+  /** @internal Tests: force a kernel variant tile (e.g. `1x8c2`) and a packa variant's isa. */
+  readonly forceTile?: string;
+  /** @internal */
+  readonly forcePacka?: "scalar" | "simd128";
 }
 
 type Kind = "int32" | "float32" | OutputStage;
@@ -76,9 +80,10 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
         if (perRowScale) v.f32.set((aq as { scale: Float32Array }).scale, scalePtr! >> 2);
         else v.f32[scalePtr! >> 2] = (aq as PerTensorQuant).scale;
       }
-      pickKernel(rt, "qs8_gemm", "packa")(at.ptr, m, k, k, at.dtype === "uint8" ? 1 : 0, zaPtr!, za.length > 1 ? 4 : 0, packed!, rowsums!);
+      const packa = options.forcePacka ? rt.kernel(`qs8_gemm_packa__${options.forcePacka}`) : pickKernel(rt, "qs8_gemm", "packa");
+      packa(at.ptr, m, k, k, at.dtype === "uint8" ? 1 : 0, zaPtr!, za.length > 1 ? 4 : 0, packed!, rowsums!);
       const stage = kind === "float32" ? "f32" : kind;
-      const tiles = m === 1 ? ["1x32c2", "4x8c2", "1x8c2"] : ["4x8c2", "1x8c2"];
+      const tiles = options.forceTile ? [options.forceTile] : m === 1 ? ["1x32c2", "4x8c2", "1x8c2"] : ["4x8c2", "1x8c2"];
       const kernel = pickFirstKernel(rt, "qs8_gemm", tiles.map((t) => `${stage}_${t}`));
       const esize = out.dtype === "int32" || out.dtype === "float32" ? 4 : 1;
       kernel(m, n, k, packed!, rowsums!, wPtr, out.ptr, n * esize, params, scalePtr ?? 0, perRowScale ? 4 : 0);

@@ -22,3 +22,4 @@ export {
   type RefQuant,
 } from "./quantize.js";
 export { fp32Multiplier, quantizeMultiplierRef, rdbpot, requantizeFixedpoint, requantizeFp32, srdhm } from "./requantize.js";
+export { gemmFixedpointStage, gemmFloatStage, gemmFp32Stage, matmulInteger, type RefGemm } from "./gemm.js";
