@@ -18,21 +18,26 @@ import { MAGIC_F32, MAGIC_F32_BITS, MAGIC_F64, narrowToBytes, requantFixedX4, re
 import { BLOCK_HEADER, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, blockBytes, groupBytes } from "./layout";
 
 const SCRATCH = memory.data(32, 16);
+const CONSTS = memory.data(64, 16);
 const L2_CHUNK: usize = 128 * 1024;
 
 /**
  * Output stage for one row of 8 accumulators (columns col..col+7, nc of them valid) at `out`.
  * `blk` is the packed B block (bias, zero points); `rs` the row sum of A'; `sa` the row's scale.
+ * `k0..k2` are per-call constants from stageConsts (hoisted out of the loops: V8 does not move
+ * loads across the stores in between).
  */
 // @ts-ignore: decorator
-@inline function storeRow(stage: i32, lo: v128, hi: v128, blk: usize, rs: i32, col: u32, nc: u32, out: usize, params: usize, sa: f32): void {
+@inline function storeRow(
+  stage: i32, lo: v128, hi: v128, blk: usize, rs: i32, col: u32, nc: u32, out: usize, params: usize, cp: usize, sa: f32,
+  k0: v128, k1: v128, k2: v128, k3: v128,
+): void {
   const vrs = i32x4.splat(rs);
   lo = i32x4.add(lo, i32x4.sub(v128.load(blk), i32x4.mul(v128.load(blk, 32), vrs)));
   hi = i32x4.add(hi, i32x4.sub(v128.load(blk, 16), i32x4.mul(v128.load(blk, 48), vrs)));
+  const at = params + OUT_ARRAYS + (<usize>col << 2);
   if (stage == STAGE_INT32 || stage == STAGE_F32) {
     if (stage == STAGE_F32) {
-      const cp = paddedChannels(load<u32>(params, OUT_CHANNELS));
-      const at = params + OUT_ARRAYS + (<usize>col << 2);
       const vsa = f32x4.splat(sa);
       lo = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(lo), f32x4.mul(vsa, v128.load(at))), v128.load(at + (cp << 2)));
       hi = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(hi), f32x4.mul(vsa, v128.load(at, 16))), v128.load(at + (cp << 2), 16));
@@ -47,28 +52,18 @@ const L2_CHUNK: usize = 128 * 1024;
     }
     return;
   }
-  const zp = load<i32>(params, OUT_ZP);
-  const qmin = load<i32>(params, OUT_QMIN);
-  const qmax = load<i32>(params, OUT_QMAX);
-  const at = params + OUT_ARRAYS + (<usize>col << 2);
   let q0: v128, q1: v128;
   if (stage == STAGE_FP32) {
-    const vlo = f32x4.splat(<f32>(qmin - zp));
-    const vhi = f32x4.splat(<f32>(qmax - zp));
-    const vmagic = f32x4.splat(MAGIC_F32);
-    const vbias = i32x4.splat(MAGIC_F32_BITS - zp);
-    q0 = requantFp32x4(lo, v128.load(at), vlo, vhi, vmagic, vbias);
-    q1 = requantFp32x4(hi, v128.load(at, 16), vlo, vhi, vmagic, vbias);
+    // k0..k3: f32 qmin − zp, f32 qmax − zp, MAGIC_F32, MAGIC_F32_BITS − zp
+    q0 = requantFp32x4(lo, v128.load(at), k0, k1, k2, k3);
+    q1 = requantFp32x4(hi, v128.load(at, 16), k0, k1, k2, k3);
   } else {
-    const cp = paddedChannels(load<u32>(params, OUT_CHANNELS));
-    const vlo = f64x2.splat(<f64>(qmin - zp));
-    const vhi = f64x2.splat(<f64>(qmax - zp));
-    const vmagicZp = f64x2.splat(MAGIC_F64 + <f64>zp);
+    // k0..k2: f64 qmin − zp, f64 qmax − zp, MAGIC_F64 + zp
     const rsc = params + OUT_ARRAYS + (cp << 4) + (<usize>col << 3);
     q0 = requantFixedX4(lo, v128.load(at), v128.load(at + (cp << 2)), v128.load(at + (cp << 3)),
-      v128.load(rsc), v128.load(rsc, 16), vlo, vhi, vmagicZp);
+      v128.load(rsc), v128.load(rsc, 16), k0, k1, k2);
     q1 = requantFixedX4(hi, v128.load(at, 16), v128.load(at + (cp << 2), 16), v128.load(at + (cp << 3), 16),
-      v128.load(rsc, 32), v128.load(rsc, 48), vlo, vhi, vmagicZp);
+      v128.load(rsc, 32), v128.load(rsc, 48), k0, k1, k2);
   }
   const bytes = narrowToBytes(q0, q1, q0, q1);
   if (nc == 8) {
@@ -76,6 +71,26 @@ const L2_CHUNK: usize = 128 * 1024;
   } else {
     v128.store(SCRATCH, bytes);
     memory.copy(out, SCRATCH, nc);
+  }
+}
+
+/** Per-call constants of a stage (see storeRow), written to CONSTS. */
+// @ts-ignore: decorator
+@inline function stageConsts(stage: i32, params: usize): void {
+  if (stage == STAGE_FP32 || stage == STAGE_FIXEDPOINT) {
+    const zp = load<i32>(params, OUT_ZP);
+    const qmin = load<i32>(params, OUT_QMIN);
+    const qmax = load<i32>(params, OUT_QMAX);
+    if (stage == STAGE_FP32) {
+      v128.store(CONSTS, f32x4.splat(<f32>(qmin - zp)));
+      v128.store(CONSTS, f32x4.splat(<f32>(qmax - zp)), 16);
+      v128.store(CONSTS, f32x4.splat(MAGIC_F32), 32);
+      v128.store(CONSTS, i32x4.splat(MAGIC_F32_BITS - zp), 48);
+    } else {
+      v128.store(CONSTS, f64x2.splat(<f64>(qmin - zp)));
+      v128.store(CONSTS, f64x2.splat(<f64>(qmax - zp)), 16);
+      v128.store(CONSTS, f64x2.splat(MAGIC_F64 + <f64>zp), 32);
+    }
   }
 }
 
@@ -91,6 +106,12 @@ const L2_CHUNK: usize = 128 * 1024;
   const groups = (m + 3) >> 2;
   const blocks = (n + 7) >> 3;
   const chunk = <u32>max<usize>(1, L2_CHUNK / gb);
+  const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
+  stageConsts(stage, params);
+  const k0 = v128.load(CONSTS);
+  const k1 = v128.load(CONSTS, 16);
+  const k2 = v128.load(CONSTS, 32);
+  const k3 = v128.load(CONSTS, 48);
   for (let g0: u32 = 0; g0 < groups; g0 += chunk) {
     const g1 = min<u32>(groups, g0 + chunk);
     for (let j: u32 = 0; j < blocks; j++) {
@@ -131,18 +152,19 @@ const L2_CHUNK: usize = 128 * 1024;
         const rs = rowsums + (<usize>row << 2);
         const sa = rowScale + <usize>row * rowScaleStride;
         const f32stage = stage == STAGE_F32;
-        storeRow(stage, vacc0x0123, vacc0x4567, blk, load<i32>(rs), col, nc, out, params, f32stage ? load<f32>(sa) : 0);
+        storeRow(stage, vacc0x0123, vacc0x4567, blk, load<i32>(rs), col, nc, out, params, cp,
+          f32stage ? load<f32>(sa) : 0, k0, k1, k2, k3);
         if (row + 1 < m) {
-          storeRow(stage, vacc1x0123, vacc1x4567, blk, load<i32>(rs, 4), col, nc, out + ldc, params,
-            f32stage ? load<f32>(sa + rowScaleStride) : 0);
+          storeRow(stage, vacc1x0123, vacc1x4567, blk, load<i32>(rs, 4), col, nc, out + ldc, params, cp,
+            f32stage ? load<f32>(sa + rowScaleStride) : 0, k0, k1, k2, k3);
         }
         if (row + 2 < m) {
-          storeRow(stage, vacc2x0123, vacc2x4567, blk, load<i32>(rs, 8), col, nc, out + 2 * ldc, params,
-            f32stage ? load<f32>(sa + 2 * rowScaleStride) : 0);
+          storeRow(stage, vacc2x0123, vacc2x4567, blk, load<i32>(rs, 8), col, nc, out + 2 * ldc, params, cp,
+            f32stage ? load<f32>(sa + 2 * rowScaleStride) : 0, k0, k1, k2, k3);
         }
         if (row + 3 < m) {
-          storeRow(stage, vacc3x0123, vacc3x4567, blk, load<i32>(rs, 12), col, nc, out + 3 * ldc, params,
-            f32stage ? load<f32>(sa + 3 * rowScaleStride) : 0);
+          storeRow(stage, vacc3x0123, vacc3x4567, blk, load<i32>(rs, 12), col, nc, out + 3 * ldc, params, cp,
+            f32stage ? load<f32>(sa + 3 * rowScaleStride) : 0, k0, k1, k2, k3);
         }
       }
     }
@@ -157,6 +179,12 @@ const L2_CHUNK: usize = 128 * 1024;
   const blocks = (n + 7) >> 3;
   const rs = load<i32>(rowsums);
   const sa: f32 = stage == STAGE_F32 ? load<f32>(rowScale) : 0;
+  const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
+  stageConsts(stage, params);
+  const k0 = v128.load(CONSTS);
+  const k1 = v128.load(CONSTS, 16);
+  const k2 = v128.load(CONSTS, 32);
+  const k3 = v128.load(CONSTS, 48);
   let j: u32 = 0;
   for (; j + 4 <= blocks; j += 4) {
     const blk0 = w + <usize>j * bb;
@@ -195,10 +223,10 @@ const L2_CHUNK: usize = 128 * 1024;
     }
     const col = j * 8;
     const out = c + <usize>col * esize;
-    storeRow(stage, vacc0, vacc1, blk0, rs, col, 8, out, params, sa);
-    storeRow(stage, vacc2, vacc3, blk0 + bb, rs, col + 8, 8, out + 8 * esize, params, sa);
-    storeRow(stage, vacc4, vacc5, blk0 + 2 * bb, rs, col + 16, 8, out + 16 * esize, params, sa);
-    storeRow(stage, vacc6, vacc7, blk0 + 3 * bb, rs, col + 24, min<u32>(8, n - col - 24), out + 24 * esize, params, sa);
+    storeRow(stage, vacc0, vacc1, blk0, rs, col, 8, out, params, cp, sa, k0, k1, k2, k3);
+    storeRow(stage, vacc2, vacc3, blk0 + bb, rs, col + 8, 8, out + 8 * esize, params, cp, sa, k0, k1, k2, k3);
+    storeRow(stage, vacc4, vacc5, blk0 + 2 * bb, rs, col + 16, 8, out + 16 * esize, params, cp, sa, k0, k1, k2, k3);
+    storeRow(stage, vacc6, vacc7, blk0 + 3 * bb, rs, col + 24, min<u32>(8, n - col - 24), out + 24 * esize, params, cp, sa, k0, k1, k2, k3);
   }
   for (; j < blocks; j++) {
     const blk = w + <usize>j * bb;
@@ -215,7 +243,7 @@ const L2_CHUNK: usize = 128 * 1024;
       pw += 16;
     }
     const col = j * 8;
-    storeRow(stage, vacc0, vacc1, blk, rs, col, min<u32>(8, n - col), c + <usize>col * esize, params, sa);
+    storeRow(stage, vacc0, vacc1, blk, rs, col, min<u32>(8, n - col), c + <usize>col * esize, params, cp, sa, k0, k1, k2, k3);
   }
 }
 

@@ -73,16 +73,21 @@ export function sameQuant(a: QuantParams, b: QuantParams): boolean {
 }
 
 /**
- * Scratch memory for one call: allocates each size, runs `fn` with the pointers, frees them
- * (also when `fn` throws).
+ * Scratch memory for one call: one allocation carved into 16-byte aligned pieces of the given
+ * sizes; runs `fn` with their pointers and frees the block afterwards (also when `fn` throws).
  */
 export function withScratch<T>(rt: Runtime, op: string, sizes: readonly number[], fn: (ptrs: number[]) => T): T {
-  const ptrs: number[] = [];
+  let total = 0;
+  const offsets: number[] = [];
+  for (const s of sizes) {
+    offsets.push(total);
+    total += (s + 15) & ~15;
+  }
+  const base = rt.alloc(total, op);
   try {
-    for (const s of sizes) ptrs.push(rt.alloc(s, op));
-    return fn(ptrs);
+    return fn(offsets.map((o) => base + o));
   } finally {
-    for (const p of ptrs) rt.free(p);
+    rt.free(base);
   }
 }
 

@@ -3,9 +3,9 @@ import { DTYPE_INFO } from "../dtype.js";
 import { isPerAxisQuant, type PerTensorQuant } from "../quant.js";
 import { clampBounds, outputMultipliers, outputParamsBytes, writeOutputParams, type ClampOptions, type Multipliers, type OutputStage } from "../output-stage.js";
 import { pickFirstKernel, pickKernel } from "../registry.js";
-import type { Runtime } from "../runtime/runtime.js";
+import type { KernelFn, Runtime } from "../runtime/runtime.js";
 import { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor, runOrDispose, withScratch } from "./common.js";
+import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
 import { PackedGemmWeights } from "./pack-gemm-weights.js";
 
 /** What `gemm` produces. */
@@ -61,45 +61,80 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
   if (aq !== null && isPerAxisQuant(aq) && aq.axis !== 0) {
     throw new QkernError(op, "a", `per-axis parameters of A must be per row (axis 0), got axis ${aq.axis} (${at})`);
   }
-  const za = aq === null ? Int32Array.of(0) : isPerAxisQuant(aq) ? aq.zeroPoint : Int32Array.of(aq.zeroPoint);
+  const perRowA = aq !== null && isPerAxisQuant(aq);
+  const za = perRowA ? aq.zeroPoint : aq === null ? 0 : (aq as PerTensorQuant).zeroPoint;
   checkOverflow(op, at, za, w);
 
   const { out, kind } = prepareOutput(op, at, m, n, options);
   const rt = at.rt;
-  return runOrDispose(out, options.out, () => {
-    const params = kind === "int32" ? 0 : stageParams(op, rt, at, w, out, kind, options);
-    const perRowScale = kind === "float32" && aq !== null && isPerAxisQuant(aq);
-    if (m === 0) return out;
-    const kp = k + (k & 1);
-    const rows = Math.ceil(m / 4) * 4;
-    const sizes = [rows * kp * 2, rows * 4, za.length * 4, kind === "float32" ? (perRowScale ? 4 * m : 4) : 0];
-    withScratch(rt, op, sizes, ([packed, rowsums, zaPtr, scalePtr]) => {
-      const v = rt.views();
-      v.i32.set(za, zaPtr! >> 2);
-      if (kind === "float32") {
-        if (perRowScale) v.f32.set((aq as { scale: Float32Array }).scale, scalePtr! >> 2);
-        else v.f32[scalePtr! >> 2] = (aq as PerTensorQuant).scale;
-      }
-      const packa = options.forcePacka ? rt.kernel(`qs8_gemm_packa__${options.forcePacka}`) : pickKernel(rt, "qs8_gemm", "packa");
-      packa(at.ptr, m, k, k, at.dtype === "uint8" ? 1 : 0, zaPtr!, za.length > 1 ? 4 : 0, packed!, rowsums!);
-      const stage = kind === "float32" ? "f32" : kind;
-      const tiles = options.forceTile ? [options.forceTile] : m === 1 ? ["1x32c2", "4x8c2", "1x8c2"] : ["4x8c2", "1x8c2"];
-      const kernel = pickFirstKernel(rt, "qs8_gemm", tiles.map((t) => `${stage}_${t}`));
-      const esize = out.dtype === "int32" || out.dtype === "float32" ? 4 : 1;
-      kernel(m, n, k, packed!, rowsums!, wPtr, out.ptr, n * esize, params, scalePtr ?? 0, perRowScale ? 4 : 0);
-    });
-    return out;
-  });
+  let params = 0;
+  try {
+    if (kind !== "int32") params = stageParams(op, rt, at, w, out, kind, options);
+  } catch (e) {
+    if (out !== options.out) out.dispose();
+    throw e;
+  }
+  if (m === 0) return out;
+  // One scratch block: packed A | row sums | zero points | row scales (16-byte aligned pieces).
+  const kp = k + (k & 1);
+  const rows = (m + 3) & ~3;
+  const rowsumsAt = rows * kp * 2;
+  const zaAt = rowsumsAt + rows * 4;
+  const scaleAt = zaAt + ((4 * (perRowA ? m : 1) + 15) & ~15);
+  const scratch = rt.alloc(scaleAt + 4 * (perRowA ? m : 1), op);
+  try {
+    const v = rt.views();
+    if (perRowA) v.i32.set(za as Int32Array, (scratch + zaAt) >> 2);
+    else v.i32[(scratch + zaAt) >> 2] = za as number;
+    if (kind === "float32") {
+      if (perRowA) v.f32.set((aq as { scale: Float32Array }).scale, (scratch + scaleAt) >> 2);
+      else v.f32[(scratch + scaleAt) >> 2] = (aq as PerTensorQuant).scale;
+    }
+    const kernels = gemmKernels(rt);
+    const packa = options.forcePacka ? rt.kernel(`qs8_gemm_packa__${options.forcePacka}`) : kernels.packa;
+    packa(at.ptr, m, k, k, at.dtype === "uint8" ? 1 : 0, scratch + zaAt, perRowA ? 4 : 0, scratch, scratch + rowsumsAt);
+    const stage = kind === "float32" ? "f32" : kind;
+    const kernel = options.forceTile ? rt.kernel(`qs8_gemm_${stage}_${options.forceTile}__${rt.isa === "relaxed" ? "simd128" : rt.isa}`)
+      : m === 1 ? kernels.one[stage] : kernels.many[stage];
+    const esize = kind === "int32" || kind === "float32" ? 4 : 1;
+    kernel(m, n, k, scratch, scratch + rowsumsAt, wPtr, out.ptr, n * esize, params, scratch + scaleAt, perRowA ? 4 : 0);
+  } catch (e) {
+    if (out !== options.out) out.dispose();
+    throw e;
+  } finally {
+    rt.free(scratch);
+  }
+  return out;
+}
+
+type StageName = "int32" | "fp32" | "fixedpoint" | "f32";
+interface GemmKernels {
+  readonly packa: KernelFn;
+  readonly many: Record<StageName, KernelFn>;
+  readonly one: Record<StageName, KernelFn>;
+}
+const kernelCache = new WeakMap<Runtime, GemmKernels>();
+
+/** The build's best packer and kernels per stage, for M > 1 and M = 1, resolved once. */
+function gemmKernels(rt: Runtime): GemmKernels {
+  let k = kernelCache.get(rt);
+  if (!k) {
+    const stages: StageName[] = ["int32", "fp32", "fixedpoint", "f32"];
+    const pick = (tiles: string[]): Record<StageName, KernelFn> =>
+      Object.fromEntries(stages.map((s) => [s, pickFirstKernel(rt, "qs8_gemm", tiles.map((t) => `${s}_${t}`))])) as Record<StageName, KernelFn>;
+    k = { packa: pickKernel(rt, "qs8_gemm", "packa"), many: pick(["4x8c2", "1x8c2"]), one: pick(["1x32c2", "4x8c2", "1x8c2"]) };
+    kernelCache.set(rt, k);
+  }
+  return k;
 }
 
 /** Refuses K where |A − za| · |B − zb| · K + |bias| could leave int32. */
-function checkOverflow(op: string, a: Tensor, za: Int32Array, w: PackedGemmWeights): void {
+function checkOverflow(op: string, a: Tensor, za: number | Int32Array, w: PackedGemmWeights): void {
   const ar = DTYPE_INFO[a.dtype];
-  const br = DTYPE_INFO[w.dtype];
   let maxA = 0;
-  for (const z of za) maxA = Math.max(maxA, z - ar.min, ar.max - z);
-  let maxB = 0;
-  for (const z of w.zeroPoints) maxB = Math.max(maxB, z - br.min, br.max - z);
+  if (typeof za === "number") maxA = Math.max(za - ar.min, ar.max - za);
+  else for (const z of za) maxA = Math.max(maxA, z - ar.min, ar.max - z);
+  const maxB = w.maxAbsB;
   const bound = w.k * maxA * maxB + w.maxAbsBias;
   if (bound >= 2 ** 31) {
     throw new QkernError(op, "a", `K = ${w.k} risks int32 overflow: ${w.k} · ${maxA} · ${maxB} + |bias| ${w.maxAbsBias} >= 2^31 ` +
@@ -148,6 +183,12 @@ function stageParams(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, o
     throw new QkernError(op, "a", `per-row activation parameters need the float32 output; 8-bit outputs take per-tensor A (${a})`);
   }
   const oq = out.quant as PerTensorQuant;
+  const last = w.lastStage;
+  if (last !== null && last.kind === kind && last.aScale === aq.scale && last.outQuant === oq && last.outDtype === out.dtype &&
+    last.activation === options.activation && last.clampMin === options.clampMin && last.clampMax === options.clampMax &&
+    w.stageCache.get(last.key) === last.ptr) {
+    return last.ptr;
+  }
   const [qmin, qmax] = clampBounds(op, out.dtype, oq.zeroPoint, oq.scale, options);
   const key = `${kind}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`;
   let ptr = w.stageCache.get(key);
@@ -165,6 +206,10 @@ function stageParams(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, o
     }
     w.stageCache.set(key, ptr);
   }
+  w.lastStage = {
+    kind, aScale: aq.scale, outQuant: oq, outDtype: out.dtype, activation: options.activation,
+    clampMin: options.clampMin, clampMax: options.clampMax, key, ptr,
+  };
   return ptr;
 }
 

@@ -40,6 +40,8 @@ export class PackedGemmWeights {
   readonly zeroPoints: Int32Array;
   /** Largest |bias| (for the overflow check). */
   readonly maxAbsBias: number;
+  /** Largest |B − zb| over all columns (for the overflow check). */
+  readonly maxAbsB: number;
   /** float32 bias or null. */
   readonly floatBias: Float32Array | null;
   /** Bytes of packed storage. */
@@ -50,6 +52,11 @@ export class PackedGemmWeights {
   private address: number;
   /** @internal Output-stage params blocks cached by key, freed on dispose. */
   readonly stageCache = new Map<string, number>();
+  /** @internal The inputs of the last 8-bit stage lookup, to skip building its key when repeated. */
+  lastStage: {
+    readonly kind: string; readonly aScale: number; readonly outQuant: object; readonly outDtype: string;
+    readonly activation: unknown; readonly clampMin: unknown; readonly clampMax: unknown; readonly key: string; readonly ptr: number;
+  } | null = null;
 
   /** @internal */
   constructor(b: Tensor<"int8" | "uint8">, k: number, n: number, layout: "kn" | "nk", options: PackGemmOptions) {
@@ -66,6 +73,8 @@ export class PackedGemmWeights {
     }
     this.scales = q === null ? null : isPerAxisQuant(q) ? q.scale.slice() : new Float32Array(n).fill(q.scale);
     this.zeroPoints = q === null ? new Int32Array(n) : isPerAxisQuant(q) ? q.zeroPoint.slice() : new Int32Array(n).fill(q.zeroPoint);
+    const range = b.dtype === "int8" ? [-128, 127] : [0, 255];
+    this.maxAbsB = Math.max(...Array.from(this.zeroPoints, (z) => Math.max(z - range[0]!, range[1]! - z)));
     const bias = checkVector(op, "options.bias", options.bias, n, true);
     this.maxAbsBias = bias ? Math.max(...Array.from(bias, Math.abs)) : 0;
     this.floatBias = options.floatBias === undefined ? null : Float32Array.from(checkVector(op, "options.floatBias", options.floatBias, n, false)!);
@@ -105,6 +114,7 @@ export class PackedGemmWeights {
     }
     for (const p of this.stageCache.values()) this.rt.free(p);
     this.stageCache.clear();
+    this.lastStage = null;
   }
 
   [Symbol.dispose](): void {
