@@ -94,7 +94,7 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
     const packa = options.forcePacka ? rt.kernel(`qs8_gemm_packa__${options.forcePacka}`) : kernels.packa;
     packa(at.ptr, m, k, k, at.dtype === "uint8" ? 1 : 0, scratch + zaAt, perRowA ? 4 : 0, scratch, scratch + rowsumsAt);
     const stage = kind === "float32" ? "f32" : kind;
-    const kernel = options.forceTile ? rt.kernel(`qs8_gemm_${stage}_${options.forceTile}__${rt.isa === "relaxed" ? "simd128" : rt.isa}`)
+    const kernel = options.forceTile ? pickKernel(rt, "qs8_gemm", `${stage}_${options.forceTile}`)
       : m === 1 ? kernels.one[stage] : kernels.many[stage];
     const esize = kind === "int32" || kind === "float32" ? 4 : 1;
     kernel(m, n, k, scratch, scratch + rowsumsAt, wPtr, out.ptr, n * esize, params, scratch + scaleAt, perRowA ? 4 : 0);
