@@ -50,7 +50,7 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
   const op = "gemm";
   const at = checkTensor(op, "a", a, ["int8", "uint8"]);
   if (!(w instanceof PackedGemmWeights)) throw new QkernError(op, "weights", `must come from packGemmWeights, got ${String(w)}`);
-  const wPtr = w.ptr(op);
+  const wPtr = w.checkAlive(op);
   if (w.qk !== at.qk) throw new QkernError(op, "weights", `belong to another qkern instance (${w.qk.isa}) than a (${at.qk.isa})`);
   if (at.shape.length !== 2 || at.shape[1] !== w.k) {
     throw new QkernError(op, "a", `must be [M, K] with K = ${w.k} (the weights' K), got ${at}`);

@@ -100,8 +100,16 @@ export class PackedGemmWeights {
     return this.address === 0;
   }
 
+  /**
+   * Byte offset of the packed layout (assembly/qs8_gemm/layout.ts) in the instance's memory, for
+   * the raw-pointer layer. Throws if disposed.
+   */
+  get ptr(): number {
+    return this.checkAlive("ptr");
+  }
+
   /** @internal */
-  ptr(op: string): number {
+  checkAlive(op: string): number {
     if (this.address === 0) throw new QkernError(op, "weights", `packed weights [K=${this.k}, N=${this.n}] were disposed`);
     return this.address;
   }
