@@ -37,3 +37,13 @@
 @inline export function paddedChannels(c: usize): usize {
   return (c + 3) & ~(<usize>3);
 }
+
+/** Output stages, as constant arguments of the inline kernel bodies (f32: GEMM float output). */
+// @ts-ignore: decorator
+@inline export const STAGE_INT32: i32 = 0;
+// @ts-ignore: decorator
+@inline export const STAGE_FP32: i32 = 1;
+// @ts-ignore: decorator
+@inline export const STAGE_FIXEDPOINT: i32 = 2;
+// @ts-ignore: decorator
+@inline export const STAGE_F32: i32 = 3;

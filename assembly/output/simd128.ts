@@ -1,5 +1,11 @@
 // SIMD output stages, 4 lanes at a time; bit-identical to scalar.ts (see the proofs there).
 
+import { OUT_ARRAYS, OUT_QMAX, OUT_QMIN, OUT_ZP, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32 } from "./params";
+
+const SCRATCH = memory.data(32, 16);
+/** Per-call stage constants (stageConsts), read back into locals by the kernels. */
+export const CONSTS = memory.data(64, 16);
+
 /** 1.5 · 2^23: adding it to |v| < 2^22 rounds v half-to-even into the low mantissa bits. */
 // @ts-ignore: decorator
 @inline export const MAGIC_F32: f32 = 12582912.0;
@@ -80,4 +86,71 @@
   const w01 = v128.and(i16x8.narrow_i32x4_s(q0, q1), lowByte);
   const w23 = v128.and(i16x8.narrow_i32x4_s(q2, q3), lowByte);
   return i8x16.narrow_i16x8_u(w01, w23);
+}
+
+/**
+ * Per-call constants of an 8-bit stage, written to CONSTS for the kernel to load into k0..k3:
+ * fp32: f32 qmin − zp, f32 qmax − zp, MAGIC_F32, MAGIC_F32_BITS − zp;
+ * fixedpoint: f64 qmin − zp, f64 qmax − zp, MAGIC_F64 + zp. (Hoisted out of the loops: V8 does
+ * not move loads across the stores in between.)
+ */
+// @ts-ignore: decorator
+@inline export function stageConsts(stage: i32, params: usize): void {
+  if (stage == STAGE_FP32 || stage == STAGE_FIXEDPOINT) {
+    const zp = load<i32>(params, OUT_ZP);
+    const qmin = load<i32>(params, OUT_QMIN);
+    const qmax = load<i32>(params, OUT_QMAX);
+    if (stage == STAGE_FP32) {
+      v128.store(CONSTS, f32x4.splat(<f32>(qmin - zp)));
+      v128.store(CONSTS, f32x4.splat(<f32>(qmax - zp)), 16);
+      v128.store(CONSTS, f32x4.splat(MAGIC_F32), 32);
+      v128.store(CONSTS, i32x4.splat(MAGIC_F32_BITS - zp), 48);
+    } else {
+      v128.store(CONSTS, f64x2.splat(<f64>(qmin - zp)));
+      v128.store(CONSTS, f64x2.splat(<f64>(qmax - zp)), 16);
+      v128.store(CONSTS, f64x2.splat(MAGIC_F64 + <f64>zp), 32);
+    }
+  }
+}
+
+/**
+ * Stores 8 int32 accumulators of channels col..col+7 (nc ≤ 8 of them) at `out` through an
+ * output stage: int32 as is (also float bits), fp32 / fixedpoint requantized to 8-bit with the
+ * per-channel arrays of the params block (C padded to cp), k0..k3 from stageConsts.
+ */
+// @ts-ignore: decorator
+@inline export function store8(
+  stage: i32, lo: v128, hi: v128, col: u32, nc: u32, out: usize, params: usize, cp: usize,
+  k0: v128, k1: v128, k2: v128, k3: v128,
+): void {
+  if (stage == STAGE_INT32) {
+    if (nc == 8) {
+      v128.store(out, lo);
+      v128.store(out, hi, 16);
+    } else {
+      v128.store(SCRATCH, lo);
+      v128.store(SCRATCH, hi, 16);
+      memory.copy(out, SCRATCH, <usize>nc << 2);
+    }
+    return;
+  }
+  const at = params + OUT_ARRAYS + (<usize>col << 2);
+  let q0: v128, q1: v128;
+  if (stage == STAGE_FP32) {
+    q0 = requantFp32x4(lo, v128.load(at), k0, k1, k2, k3);
+    q1 = requantFp32x4(hi, v128.load(at, 16), k0, k1, k2, k3);
+  } else {
+    const rsc = params + OUT_ARRAYS + (cp << 4) + (<usize>col << 3);
+    q0 = requantFixedX4(lo, v128.load(at), v128.load(at + (cp << 2)), v128.load(at + (cp << 3)),
+      v128.load(rsc), v128.load(rsc, 16), k0, k1, k2);
+    q1 = requantFixedX4(hi, v128.load(at, 16), v128.load(at + (cp << 2), 16), v128.load(at + (cp << 3), 16),
+      v128.load(rsc, 32), v128.load(rsc, 48), k0, k1, k2);
+  }
+  const bytes = narrowToBytes(q0, q1, q0, q1);
+  if (nc == 8) {
+    v128.store64_lane(out, bytes, 0);
+  } else {
+    v128.store(SCRATCH, bytes);
+    memory.copy(out, SCRATCH, nc);
+  }
 }

@@ -39,13 +39,3 @@
 @inline export function groupBytes(kp: usize): usize {
   return kp << 3;
 }
-
-/** Output stages, as constant arguments of the inline kernel bodies. */
-// @ts-ignore: decorator
-@inline export const STAGE_INT32: i32 = 0;
-// @ts-ignore: decorator
-@inline export const STAGE_FP32: i32 = 1;
-// @ts-ignore: decorator
-@inline export const STAGE_FIXEDPOINT: i32 = 2;
-// @ts-ignore: decorator
-@inline export const STAGE_F32: i32 = 3;

@@ -10,9 +10,9 @@
 // padded to a multiple of 8; unused by int32); rowScale + r·rowScaleStride: f32 scale of A's row r
 // (f32 stage only).
 
-import { OUT_ARRAYS, OUT_CHANNELS, OUT_QMAX, OUT_QMIN, OUT_ZP, paddedChannels } from "../output/params";
+import { OUT_ARRAYS, OUT_CHANNELS, OUT_QMAX, OUT_QMIN, OUT_ZP, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { requantFixed, requantFp32 } from "../output/scalar";
-import { BLOCK_HEADER, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, blockBytes, groupBytes } from "./layout";
+import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 
 // @ts-ignore: decorator
 @inline function storeOne(stage: i32, acc: i32, col: u32, out: usize, params: usize, rowScale: f32): void {

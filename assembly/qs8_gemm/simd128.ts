@@ -13,19 +13,16 @@
 //
 // Exports share the scalar signature (scalar.ts). Over-reads: none beyond the packed buffers.
 
-import { OUT_ARRAYS, OUT_CHANNELS, OUT_QMAX, OUT_QMIN, OUT_ZP, paddedChannels } from "../output/params";
-import { MAGIC_F32, MAGIC_F32_BITS, MAGIC_F64, narrowToBytes, requantFixedX4, requantFp32x4 } from "../output/simd128";
-import { BLOCK_HEADER, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, blockBytes, groupBytes } from "./layout";
+import { OUT_ARRAYS, OUT_CHANNELS, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
+import { CONSTS, stageConsts, store8 } from "../output/simd128";
+import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 
-const SCRATCH = memory.data(32, 16);
-const CONSTS = memory.data(64, 16);
 const L2_CHUNK: usize = 128 * 1024;
 
 /**
- * Output stage for one row of 8 accumulators (columns col..col+7, nc of them valid) at `out`.
- * `blk` is the packed B block (bias, zero points); `rs` the row sum of A'; `sa` the row's scale.
- * `k0..k2` are per-call constants from stageConsts (hoisted out of the loops: V8 does not move
- * loads across the stores in between).
+ * Output stage for one row of 8 accumulators (columns col..col+7, nc of them valid) at `out`:
+ * adds the packed bias and the −zb·rowsum correction (`blk`, `rs`), then the shared 8-wide store;
+ * the float32 stage (acc · sa · colScale + bias) is GEMM's own.
  */
 // @ts-ignore: decorator
 @inline function storeRow(
@@ -35,62 +32,14 @@ const L2_CHUNK: usize = 128 * 1024;
   const vrs = i32x4.splat(rs);
   lo = i32x4.add(lo, i32x4.sub(v128.load(blk), i32x4.mul(v128.load(blk, 32), vrs)));
   hi = i32x4.add(hi, i32x4.sub(v128.load(blk, 16), i32x4.mul(v128.load(blk, 48), vrs)));
-  const at = params + OUT_ARRAYS + (<usize>col << 2);
-  if (stage == STAGE_INT32 || stage == STAGE_F32) {
-    if (stage == STAGE_F32) {
-      const vsa = f32x4.splat(sa);
-      lo = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(lo), f32x4.mul(vsa, v128.load(at))), v128.load(at + (cp << 2)));
-      hi = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(hi), f32x4.mul(vsa, v128.load(at, 16))), v128.load(at + (cp << 2), 16));
-    }
-    if (nc == 8) {
-      v128.store(out, lo);
-      v128.store(out, hi, 16);
-    } else {
-      v128.store(SCRATCH, lo);
-      v128.store(SCRATCH, hi, 16);
-      memory.copy(out, SCRATCH, <usize>nc << 2);
-    }
-    return;
-  }
-  let q0: v128, q1: v128;
-  if (stage == STAGE_FP32) {
-    // k0..k3: f32 qmin − zp, f32 qmax − zp, MAGIC_F32, MAGIC_F32_BITS − zp
-    q0 = requantFp32x4(lo, v128.load(at), k0, k1, k2, k3);
-    q1 = requantFp32x4(hi, v128.load(at, 16), k0, k1, k2, k3);
+  if (stage == STAGE_F32) {
+    const at = params + OUT_ARRAYS + (<usize>col << 2);
+    const vsa = f32x4.splat(sa);
+    lo = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(lo), f32x4.mul(vsa, v128.load(at))), v128.load(at + (cp << 2)));
+    hi = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(hi), f32x4.mul(vsa, v128.load(at, 16))), v128.load(at + (cp << 2), 16));
+    store8(STAGE_INT32, lo, hi, col, nc, out, params, cp, k0, k1, k2, k3);
   } else {
-    // k0..k2: f64 qmin − zp, f64 qmax − zp, MAGIC_F64 + zp
-    const rsc = params + OUT_ARRAYS + (cp << 4) + (<usize>col << 3);
-    q0 = requantFixedX4(lo, v128.load(at), v128.load(at + (cp << 2)), v128.load(at + (cp << 3)),
-      v128.load(rsc), v128.load(rsc, 16), k0, k1, k2);
-    q1 = requantFixedX4(hi, v128.load(at, 16), v128.load(at + (cp << 2), 16), v128.load(at + (cp << 3), 16),
-      v128.load(rsc, 32), v128.load(rsc, 48), k0, k1, k2);
-  }
-  const bytes = narrowToBytes(q0, q1, q0, q1);
-  if (nc == 8) {
-    v128.store64_lane(out, bytes, 0);
-  } else {
-    v128.store(SCRATCH, bytes);
-    memory.copy(out, SCRATCH, nc);
-  }
-}
-
-/** Per-call constants of a stage (see storeRow), written to CONSTS. */
-// @ts-ignore: decorator
-@inline function stageConsts(stage: i32, params: usize): void {
-  if (stage == STAGE_FP32 || stage == STAGE_FIXEDPOINT) {
-    const zp = load<i32>(params, OUT_ZP);
-    const qmin = load<i32>(params, OUT_QMIN);
-    const qmax = load<i32>(params, OUT_QMAX);
-    if (stage == STAGE_FP32) {
-      v128.store(CONSTS, f32x4.splat(<f32>(qmin - zp)));
-      v128.store(CONSTS, f32x4.splat(<f32>(qmax - zp)), 16);
-      v128.store(CONSTS, f32x4.splat(MAGIC_F32), 32);
-      v128.store(CONSTS, i32x4.splat(MAGIC_F32_BITS - zp), 48);
-    } else {
-      v128.store(CONSTS, f64x2.splat(<f64>(qmin - zp)));
-      v128.store(CONSTS, f64x2.splat(<f64>(qmax - zp)), 16);
-      v128.store(CONSTS, f64x2.splat(MAGIC_F64 + <f64>zp), 32);
-    }
+    store8(stage, lo, hi, col, nc, out, params, cp, k0, k1, k2, k3);
   }
 }
 

@@ -1,0 +1,98 @@
+// Layouts of the depthwise convolution (NHWC), shared by the TypeScript packer
+// (src/ops/pack-dwconv-weights.ts) and the kernels. The folder holds two families: qs8_dwconv
+// (int8 input) and qu8_dwconv (uint8 input); they differ only in how input bytes are widened.
+//
+// Geometry block (i32[16], written per call):
+//   0 H  1 W  2 C (channels of input and output: the op expands channel multipliers first)
+//   3 OH 4 OW 5 KH 6 KW 7 strideH 8 strideW 9 dilationH 10 dilationW 11 padTop 12 padLeft
+//   13 inputRowStride (bytes per input row = W·C·elem) 14 outRowStride (bytes) 15 unused
+//
+// Packed int8 weights (once per weight tensor), per tile of 16 channels:
+//   i32 wsum[16]                 Σ over taps of w'[t, c] (w' = w − weight zero point), for the op
+//                                to fold the input zero point into the bias
+//   i16 w[P][16][2]              for tap pair p (taps 2p and 2p+1 in kh-major order; an odd last
+//                                tap is paired with a zero tap): (w'[2p, c], w'[2p+1, c]) per channel
+// Tile bytes: 64 + P·64 with P = ceil(KH·KW / 2). Channels past C are zero.
+//
+// Per call the op writes the folded bias i32[Cp16] (bias − za·wsum) and, for 8-bit outputs, an
+// output-stage params block (assembly/output/params.ts, channels padded to 16).
+//
+// Inputs are read 16 channels at a time: the last tile of a pixel may read up to 15 bytes past the
+// pixel (into the next pixel, or into the 16-byte slack after the tensor). Padding taps read a
+// "zero row" of C + 16 bytes filled with the input zero point, which the folded bias cancels.
+//
+// Packed float32 weights (f32_dwconv), per tile of 16 channels: f32 bias[16], f32 w[T][16].
+
+// @ts-ignore: decorator
+@inline export const G_H: usize = 0;
+// @ts-ignore: decorator
+@inline export const G_W: usize = 4;
+// @ts-ignore: decorator
+@inline export const G_C: usize = 8;
+// @ts-ignore: decorator
+@inline export const G_OH: usize = 12;
+// @ts-ignore: decorator
+@inline export const G_OW: usize = 16;
+// @ts-ignore: decorator
+@inline export const G_KH: usize = 20;
+// @ts-ignore: decorator
+@inline export const G_KW: usize = 24;
+// @ts-ignore: decorator
+@inline export const G_SH: usize = 28;
+// @ts-ignore: decorator
+@inline export const G_SW: usize = 32;
+// @ts-ignore: decorator
+@inline export const G_DH: usize = 36;
+// @ts-ignore: decorator
+@inline export const G_DW: usize = 40;
+// @ts-ignore: decorator
+@inline export const G_PT: usize = 44;
+// @ts-ignore: decorator
+@inline export const G_PL: usize = 48;
+// @ts-ignore: decorator
+@inline export const G_IN_ROW: usize = 52;
+// @ts-ignore: decorator
+@inline export const G_OUT_ROW: usize = 56;
+
+/** Bytes of one packed int8 tile of 16 channels with `taps` taps. */
+// @ts-ignore: decorator
+@inline export function dwTileBytes(taps: usize): usize {
+  return 64 + (((taps + 1) >> 1) << 6);
+}
+
+/** Bytes of one packed float32 tile of 16 channels. */
+// @ts-ignore: decorator
+@inline export function dwTileBytesF32(taps: usize): usize {
+  return 64 + (taps << 6);
+}
+
+/**
+ * Fills `ptrs` (one usize per tap, kh-major, plus one extra = zrow) with the input address of each
+ * tap for output pixel (oh, ow), or `zrow` where the tap falls into the padding. Returns nothing;
+ * shared by every kernel of the folder.
+ */
+// @ts-ignore: decorator
+@inline export function tapPointers(geom: usize, input: usize, zrow: usize, oh: i32, ow: i32, esize: usize, ptrs: usize): void {
+  const h = load<i32>(geom, G_H);
+  const w = load<i32>(geom, G_W);
+  const c = <usize>load<i32>(geom, G_C);
+  const kh = load<i32>(geom, G_KH);
+  const kw = load<i32>(geom, G_KW);
+  const dh = load<i32>(geom, G_DH);
+  const dw = load<i32>(geom, G_DW);
+  const ih0 = oh * load<i32>(geom, G_SH) - load<i32>(geom, G_PT);
+  const iw0 = ow * load<i32>(geom, G_SW) - load<i32>(geom, G_PL);
+  const rowStride = <usize>load<i32>(geom, G_IN_ROW);
+  let at = ptrs;
+  for (let y = 0; y < kh; y++) {
+    const ih = ih0 + y * dh;
+    const rowOk = ih >= 0 && ih < h;
+    const rowBase = input + <usize>ih * rowStride;
+    for (let x = 0; x < kw; x++) {
+      const iw = iw0 + x * dw;
+      store<usize>(at, rowOk && iw >= 0 && iw < w ? rowBase + <usize>iw * c * esize : zrow);
+      at += sizeof<usize>();
+    }
+  }
+  store<usize>(at, zrow);
+}
