@@ -8,3 +8,5 @@ export * from "./f32_rminmax/simd128";
 export * from "./q8_q4/simd128";
 export * from "./q4_q8/simd128";
 export * from "./qs8_gemm/simd128";
+export * from "./qs8_dwconv/simd128";
+export * from "./f32_dwconv/simd128";

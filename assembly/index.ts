@@ -13,3 +13,5 @@ export * from "./q8_q4/scalar";
 export * from "./q4_q8/scalar";
 export * from "./qs8_gemm/pack";
 export * from "./qs8_gemm/scalar";
+export * from "./qs8_dwconv/scalar";
+export * from "./f32_dwconv/scalar";

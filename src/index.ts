@@ -41,3 +41,5 @@ export { dynamicQuantize, type DynamicQuantizeOptions } from "./ops/dynamic-quan
 export { requantize, type RequantizeOptions, type RequantizeSpec } from "./ops/requantize.js";
 export { gemm, type GemmOptions, type GemmOutput } from "./ops/gemm.js";
 export { packGemmWeights, PackedGemmWeights, type PackGemmOptions } from "./ops/pack-gemm-weights.js";
+export { depthwiseConv2d, type DepthwiseConv2dOptions } from "./ops/depthwise-conv2d.js";
+export { packDepthwiseWeights, PackedDepthwiseWeights, type PackDepthwiseOptions } from "./ops/pack-depthwise-weights.js";

@@ -41,6 +41,17 @@ const FAMILIES: ReadonlyArray<{ family: string; variants: readonly string[]; isa
     ],
     isas: ["simd128"],
   },
+  { family: "qs8_dwconv", variants: ["expand"], isas: ["scalar"] },
+  ...(["qs8_dwconv", "qu8_dwconv"] as const).flatMap((family) => [
+    { family, variants: ["int32_anyp1c", "fp32_anyp1c", "fixedpoint_anyp1c"], isas: ["scalar"] as Isa[] },
+    {
+      family,
+      variants: ["int32", "fp32", "fixedpoint"].flatMap((s) => ["3x3p16c", "5x5p16c", "anyp16c"].map((t) => `${s}_${t}`)),
+      isas: ["simd128"] as Isa[],
+    },
+  ]),
+  { family: "f32_dwconv", variants: ["minmax_anyp1c"], isas: ["scalar"] },
+  { family: "f32_dwconv", variants: ["minmax_3x3p16c", "minmax_5x5p16c", "minmax_anyp16c"], isas: ["simd128"] },
 ];
 
 /** Every kernel in every build that has it. */

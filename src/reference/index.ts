@@ -23,3 +23,4 @@ export {
 } from "./quantize.js";
 export { fp32Multiplier, quantizeMultiplierRef, rdbpot, requantizeFixedpoint, requantizeFp32, srdhm } from "./requantize.js";
 export { gemmFixedpointStage, gemmFloatStage, gemmFp32Stage, matmulInteger, type RefGemm } from "./gemm.js";
+export { depthwiseFloat, depthwiseInteger, depthwiseOutputSize, samePadding, type RefDepthwise } from "./depthwise.js";

@@ -1,0 +1,236 @@
+import { QkernError } from "../errors.js";
+import { isPerAxisQuant, type PerTensorQuant } from "../quant.js";
+import { clampBounds, outputMultipliers, outputParamsBytes, writeOutputParams, type ClampOptions, type Multipliers, type OutputStage } from "../output-stage.js";
+import { pickKernel } from "../registry.js";
+import type { Runtime } from "../runtime/runtime.js";
+import type { Tensor } from "../tensor.js";
+import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
+import { PackedDepthwiseWeights } from "./pack-depthwise-weights.js";
+
+/** Options of `depthwiseConv2d`. */
+export interface DepthwiseConv2dOptions extends ClampOptions {
+  /** Stride [h, w] or one number for both; default 1. */
+  readonly strides?: number | readonly [number, number];
+  /** Dilation [h, w] or one number; default 1. */
+  readonly dilations?: number | readonly [number, number];
+  /** `valid` (default), `same` (TFLite rules: output = ceil(input / stride)), or [top, left, bottom, right]. */
+  readonly padding?: "valid" | "same" | readonly [number, number, number, number];
+  /**
+   * Integer weights: `int32` accumulators (default) or `{ dtype, scale, zeroPoint }` for an 8-bit
+   * output through `stage`. Float weights always give float32. Ignored when `out` is given.
+   */
+  readonly output?: "int32" | { readonly dtype: "int8" | "uint8"; readonly scale: number; readonly zeroPoint?: number };
+  /** Output stage for 8-bit outputs: `fp32` (default, ONNX QLinearConv) or `fixedpoint` (TFLite). */
+  readonly stage?: OutputStage;
+  /** Caller-provided output [N, OH, OW, C·multiplier]. */
+  readonly out?: Tensor;
+  /** @internal Tests: force a kernel tile (`3x3p16c`, `5x5p16c`, `anyp16c`, `anyp1c`). */
+  readonly forceTile?: string;
+}
+
+/** Output size and padding along one axis (TFLite's rules for `same`). */
+function axisGeometry(op: string, size: number, k: number, stride: number, dilation: number, pad: "valid" | "same" | [number, number], x: Tensor): [number, number] {
+  const eff = (k - 1) * dilation + 1;
+  let before = 0;
+  let out: number;
+  if (pad === "valid") out = Math.floor((size - eff) / stride) + 1;
+  else if (pad === "same") {
+    out = Math.ceil(size / stride);
+    before = Math.floor(Math.max((out - 1) * stride + eff - size, 0) / 2);
+  } else {
+    before = pad[0];
+    out = Math.floor((size + pad[0] + pad[1] - eff) / stride) + 1;
+  }
+  if (out < 1) throw new QkernError(op, "weights", `kernel ${k} (dilation ${dilation}, stride ${stride}) is larger than the padded input ${size} (x: ${x})`);
+  return [out, before];
+}
+
+function pair(op: string, arg: string, v: number | readonly [number, number] | undefined): [number, number] {
+  const p: [number, number] = v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : [v[0], v[1]];
+  if (!p.every((n) => Number.isInteger(n) && n >= 1)) throw new QkernError(op, arg, `must be integers >= 1, got ${JSON.stringify(v)}`);
+  return p;
+}
+
+/**
+ * Depthwise 2-D convolution, NHWC: out[n, y, x, c·m + j] = Σ (in − zin)(w − zw) + bias over the
+ * kernel window (padding contributes nothing), then an output stage; or float32 with float
+ * weights. Channel multiplier m = weights' channels / input channels. Maps ONNX QLinearConv and
+ * Conv with group = C, and TFLite DEPTHWISE_CONV_2D.
+ *
+ * @example
+ * ```ts
+ * const x = qk.tensor(new Uint8Array(1 * 8 * 8 * 32).fill(130), [1, 8, 8, 32], { quant: { scale: 0.02, zeroPoint: 128 } });
+ * const w = packDepthwiseWeights(qk.tensor(new Int8Array(9 * 32).fill(3), [3, 3, 32], { quant: { scale: 0.01 } }));
+ * depthwiseConv2d(x, w, { padding: 'same', strides: 2, output: { dtype: 'uint8', scale: 0.05, zeroPoint: 128 }, activation: 'relu6' });
+ * ```
+ */
+export function depthwiseConv2d(x: Tensor, w: PackedDepthwiseWeights, options: DepthwiseConv2dOptions = {}): Tensor {
+  const op = "depthwiseConv2d";
+  const float = w instanceof PackedDepthwiseWeights && w.dtype === "float32";
+  const input = checkTensor(op, "x", x, float ? ["float32"] : ["int8", "uint8"]);
+  if (!(w instanceof PackedDepthwiseWeights)) throw new QkernError(op, "weights", `must come from packDepthwiseWeights, got ${String(w)}`);
+  const wPtr = w.checkAlive(op);
+  if (w.qk !== input.qk) throw new QkernError(op, "weights", `belong to another qkern instance (${w.qk.isa}) than x (${input.qk.isa})`);
+  if (input.shape.length !== 4) throw new QkernError(op, "x", `must be NHWC [N, H, W, C], got ${input}`);
+  const [n, h, wd, c] = input.shape as [number, number, number, number];
+  if (c < 1 || w.channels % c !== 0) {
+    throw new QkernError(op, "x", `has ${c} channels, but the weights have ${w.channels} output channels (must be a multiple: C · multiplier) (x: ${input})`);
+  }
+  const mult = w.channels / c;
+  const [sh, sw] = pair(op, "options.strides", options.strides);
+  const [dh, dw] = pair(op, "options.dilations", options.dilations);
+  const padding = options.padding ?? "valid";
+  let padH: "valid" | "same" | [number, number];
+  let padW: "valid" | "same" | [number, number];
+  if (padding === "valid" || padding === "same") [padH, padW] = [padding, padding];
+  else if (Array.isArray(padding) && padding.length === 4 && padding.every((p) => Number.isInteger(p) && p >= 0)) {
+    padH = [padding[0], padding[2]];
+    padW = [padding[1], padding[3]];
+  } else throw new QkernError(op, "options.padding", `must be 'valid', 'same' or [top, left, bottom, right] of integers >= 0, got ${JSON.stringify(padding)}`);
+  const [oh, pt] = axisGeometry(op, h, w.kh, sh, dh, padH, input);
+  const [ow, pl] = axisGeometry(op, wd, w.kw, sw, dw, padW, input);
+  const oc = w.channels;
+  const outShape = [n, oh, ow, oc];
+
+  const aq = input.quant;
+  if (!float && aq !== null && isPerAxisQuant(aq)) throw new QkernError(op, "x", `needs per-tensor quantization parameters (${input})`);
+  const za = float || aq === null ? 0 : (aq as PerTensorQuant).zeroPoint;
+  const stage = options.stage ?? "fp32";
+  if (stage !== "fp32" && stage !== "fixedpoint") throw new QkernError(op, "options.stage", `must be 'fp32' or 'fixedpoint', got ${String(stage)}`);
+  let out: Tensor;
+  if (options.out !== undefined) {
+    out = checkTensor(op, "options.out", options.out, float ? ["float32"] : ["int32", "int8", "uint8"]);
+    checkSameInstance(op, input, [["options.out", out]]);
+    checkOutShape(op, "options.out", out, outShape, `x: ${input}`);
+    if ((out.dtype === "int8" || out.dtype === "uint8") && (out.quant === null || isPerAxisQuant(out.quant))) {
+      throw new QkernError(op, "options.out", `needs per-tensor quantization parameters (${out})`);
+    }
+  } else if (float) {
+    out = input.qk.empty("float32", outShape);
+  } else {
+    const spec = options.output ?? "int32";
+    if (spec === "int32") out = input.qk.empty("int32", outShape);
+    else if (spec !== null && typeof spec === "object" && (spec.dtype === "int8" || spec.dtype === "uint8")) {
+      out = input.qk.empty(spec.dtype, outShape, { quant: { scale: spec.scale, zeroPoint: spec.zeroPoint ?? 0 } });
+    } else throw new QkernError(op, "options.output", `must be 'int32' or { dtype: 'int8' | 'uint8', scale, zeroPoint }, got ${JSON.stringify(spec)}`);
+  }
+  const rt = input.rt;
+  try {
+    const esize = float ? 4 : 1;
+    const kind = float ? "float" : out.dtype === "int32" ? "int32" : stage;
+    const params = kind === "float" ? floatBounds(op, rt, w, options) : kind === "int32" ? 0 : stageParams(op, rt, w, input, out, kind, options);
+    const bias = float ? 0 : foldedBias(op, rt, w, za);
+    if (out.size === 0) return out;
+    const pixels = h * wd;
+    const expanded = mult > 1 ? pixels * oc * esize : 0;
+    const zrowBytes = (oc + 16) * esize;
+    const scratch = rt.alloc(64 + zrowBytes + expanded + 16, op);
+    try {
+      const v = rt.views();
+      const geom = scratch >> 2;
+      const outEsize = out.dtype === "int32" || out.dtype === "float32" ? 4 : 1;
+      v.i32.set([h, wd, oc, oh, ow, w.kh, w.kw, sh, sw, dh, dw, pt, pl, wd * oc * esize, ow * oc * outEsize, 0], geom);
+      const zrow = scratch + 64;
+      v.u8.fill(float ? 0 : za & 255, zrow, zrow + zrowBytes);
+      const exp = zrow + ((zrowBytes + 15) & ~15);
+      const taps = w.kh * w.kw;
+      const tile = taps === 9 ? "3x3p16c" : taps === 25 ? "5x5p16c" : "anyp16c";
+      const family = float ? "f32_dwconv" : input.dtype === "uint8" ? "qu8_dwconv" : "qs8_dwconv";
+      const variant = float ? "minmax" : kind;
+      const kernel = options.forceTile ? pickKernel(rt, family, `${variant}_${options.forceTile}`)
+        : pickFirst(rt, family, [`${variant}_${tile}`, `${variant}_anyp16c`, `${variant}_anyp1c`]);
+      const expand = mult > 1 ? pickKernel(rt, "qs8_dwconv", "expand") : null;
+      const inImage = pixels * c * esize;
+      const outImage = oh * ow * oc * outEsize;
+      for (let b = 0; b < n; b++) {
+        let src = input.ptr + b * inImage;
+        if (expand) {
+          expand(src, exp, pixels, c, mult, esize);
+          src = exp;
+        }
+        if (float) kernel(src, zrow, out.ptr + b * outImage, wPtr, params, scratch);
+        else kernel(src, zrow, out.ptr + b * outImage, wPtr, bias, params, scratch);
+      }
+    } finally {
+      rt.free(scratch);
+    }
+  } catch (e) {
+    if (out !== options.out) out.dispose();
+    throw e;
+  }
+  return out;
+}
+
+function pickFirst(rt: Runtime, family: string, variants: string[]): ReturnType<typeof pickKernel> {
+  for (const v of variants) {
+    try {
+      return pickKernel(rt, family, v);
+    } catch {
+      // not in this build; try the next
+    }
+  }
+  throw new Error(`qkern internal: no ${family} kernel among ${variants.join(", ")}`);
+}
+
+/** bias − za · Σ(w − zw) per channel (padded to 16), cached per input zero point. */
+function foldedBias(op: string, rt: Runtime, w: PackedDepthwiseWeights, za: number): number {
+  const key = `bias|${za}`;
+  let ptr = w.cache.get(key);
+  if (ptr === undefined) {
+    const cp = Math.ceil(w.channels / 16) * 16;
+    ptr = rt.alloc(4 * cp, op);
+    const folded = new Int32Array(cp);
+    for (let c = 0; c < w.channels; c++) folded[c] = (w.bias[c] as number) - za * w.wsum[c]!;
+    rt.views().i32.set(folded, ptr >> 2);
+    w.cache.set(key, ptr);
+  }
+  return ptr;
+}
+
+/** Output-stage params block (channels padded to 16), cached by its inputs. */
+function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tensor, out: Tensor, stage: OutputStage, options: ClampOptions): number {
+  const aq = x.quant as PerTensorQuant | null;
+  if (aq === null) throw new QkernError(op, "x", `has no quantization parameters, needed for an 8-bit output (${x})`);
+  const scales = w.scales!;
+  if (scales.some((s) => Number.isNaN(s))) throw new QkernError(op, "weights", "have no scales (pack weights with quant params) but an 8-bit output needs them");
+  const oq = out.quant as PerTensorQuant;
+  const [qmin, qmax] = clampBounds(op, out.dtype, oq.zeroPoint, oq.scale, options);
+  const key = `${stage}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`;
+  let ptr = w.cache.get(key);
+  if (ptr === undefined) {
+    const cp = Math.ceil(w.channels / 16) * 16;
+    const m = outputMultipliers(stage, aq.scale, scales, oq.scale, w.channels);
+    const pad = <T extends Float32Array | Int32Array>(v: T): T => {
+      const r = new (v.constructor as new (k: number) => T)(cp);
+      r.set(v);
+      r.fill(v[v.length - 1]!, v.length);
+      return r;
+    };
+    const padded: Multipliers = m.stage === "fp32" ? { stage: "fp32", scale: pad(m.scale) } : { stage: "fixedpoint", multiplier: pad(m.multiplier), shift: pad(m.shift) };
+    ptr = rt.alloc(outputParamsBytes(stage, cp), op);
+    writeOutputParams(rt, ptr, padded, oq.zeroPoint, qmin, qmax);
+    w.cache.set(key, ptr);
+  }
+  return ptr;
+}
+
+/** Float clamp bounds [min, max] from activation / clampMin / clampMax (real units). */
+function floatBounds(op: string, rt: Runtime, w: PackedDepthwiseWeights, options: ClampOptions): number {
+  let lo = -Infinity;
+  let hi = Infinity;
+  const act = options.activation ?? "none";
+  if (act === "relu" || act === "relu6") lo = 0;
+  if (act === "relu6") hi = 6;
+  if (act !== "none" && act !== "relu" && act !== "relu6") throw new QkernError(op, "options.activation", `must be 'none', 'relu' or 'relu6', got ${String(act)}`);
+  if (options.clampMin !== undefined) lo = Math.max(lo, options.clampMin);
+  if (options.clampMax !== undefined) hi = Math.min(hi, options.clampMax);
+  if (!(lo <= hi)) throw new QkernError(op, "options", `clamp bounds are empty: [${lo}, ${hi}]`);
+  const key = `float|${lo}|${hi}`;
+  let ptr = w.cache.get(key);
+  if (ptr === undefined) {
+    ptr = rt.alloc(8, op);
+    rt.views().f32.set([lo, hi], ptr >> 2);
+    w.cache.set(key, ptr);
+  }
+  return ptr;
+}
