@@ -2,7 +2,7 @@
 // simd128.ts (acc = bias; acc = acc + x·w per tap; clamp), so every build gives identical floats.
 // Export `f32_dwconv_minmax_anyp1c__scalar(input, zrow, out, weights, minmax, geom)`.
 
-import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytesF32, tapPointers } from "../qs8_dwconv/layout";
+import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytesF32, prepareTaps, tapPointers } from "../qs8_dwconv/layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 
@@ -15,6 +15,7 @@ export function f32_dwconv_minmax_anyp1c__scalar(input: usize, zrow: usize, out:
   const outRow = <usize>load<i32>(geom, G_OUT_ROW);
   const lo = load<f32>(minmax);
   const hi = load<f32>(minmax, 4);
+  prepareTaps(geom, 4);
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       tapPointers(geom, input, zrow, y, x, 4, PTRS);

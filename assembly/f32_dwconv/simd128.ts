@@ -6,7 +6,7 @@
 // Exports `f32_dwconv_minmax_<taps>p16c__simd128(input, zrow, out, weights, minmax, geom)`:
 // zrow: C + 16 zero floats; minmax: f32[2] clamp bounds; geom: the geometry block.
 
-import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytesF32, tapPointers } from "../qs8_dwconv/layout";
+import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytesF32, prepareTaps, tapPointers } from "../qs8_dwconv/layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 const SCRATCH = memory.data(64, 16);
@@ -22,6 +22,7 @@ const SCRATCH = memory.data(64, 16);
   const outRow = <usize>load<i32>(geom, G_OUT_ROW);
   const vmin = f32x4.splat(load<f32>(minmax));
   const vmax = f32x4.splat(load<f32>(minmax, 4));
+  prepareTaps(geom, 4);
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       tapPointers(geom, input, zrow, y, x, 4, PTRS);

@@ -67,21 +67,53 @@
 }
 
 /**
+ * Tap addressing for one call: the geometry read once, the byte offset of every tap relative to
+ * the window's top-left input pixel, and the interior range of output pixels whose taps all fall
+ * inside the input (for those, address = window base + offset; no bounds checks).
+ */
+const TAP_OFFSETS = memory.data(4 * 1024, 16);
+
+/** Precomputes TAP_OFFSETS for the geometry block and element size; returns nothing. */
+// @ts-ignore: decorator
+@inline export function prepareTaps(geom: usize, esize: usize): void {
+  const c = <usize>load<i32>(geom, G_C);
+  const kh = load<i32>(geom, G_KH);
+  const kw = load<i32>(geom, G_KW);
+  const rowStride = <usize>load<i32>(geom, G_IN_ROW);
+  let at = TAP_OFFSETS;
+  for (let y = 0; y < kh; y++) {
+    for (let x = 0; x < kw; x++) {
+      store<usize>(at, <usize>(y * load<i32>(geom, G_DH)) * rowStride + <usize>(x * load<i32>(geom, G_DW)) * c * esize);
+      at += sizeof<usize>();
+    }
+  }
+}
+
+/**
  * Fills `ptrs` (one usize per tap, kh-major, plus one extra = zrow) with the input address of each
- * tap for output pixel (oh, ow), or `zrow` where the tap falls into the padding. Returns nothing;
- * shared by every kernel of the folder.
+ * tap for output pixel (oh, ow), or `zrow` where the tap falls into the padding. Interior pixels
+ * take the fast path over TAP_OFFSETS (prepareTaps must have run for this geometry).
  */
 // @ts-ignore: decorator
 @inline export function tapPointers(geom: usize, input: usize, zrow: usize, oh: i32, ow: i32, esize: usize, ptrs: usize): void {
   const h = load<i32>(geom, G_H);
   const w = load<i32>(geom, G_W);
-  const c = <usize>load<i32>(geom, G_C);
   const kh = load<i32>(geom, G_KH);
   const kw = load<i32>(geom, G_KW);
   const dh = load<i32>(geom, G_DH);
   const dw = load<i32>(geom, G_DW);
   const ih0 = oh * load<i32>(geom, G_SH) - load<i32>(geom, G_PT);
   const iw0 = ow * load<i32>(geom, G_SW) - load<i32>(geom, G_PL);
+  const taps = kh * kw;
+  if (ih0 >= 0 && iw0 >= 0 && ih0 + (kh - 1) * dh < h && iw0 + (kw - 1) * dw < w) {
+    const base = input + <usize>ih0 * <usize>load<i32>(geom, G_IN_ROW) + <usize>iw0 * <usize>load<i32>(geom, G_C) * esize;
+    for (let t = 0; t < taps; t++) {
+      store<usize>(ptrs + (<usize>t << alignof<usize>()), base + load<usize>(TAP_OFFSETS + (<usize>t << alignof<usize>())));
+    }
+    store<usize>(ptrs + (<usize>taps << alignof<usize>()), zrow);
+    return;
+  }
+  const c = <usize>load<i32>(geom, G_C);
   const rowStride = <usize>load<i32>(geom, G_IN_ROW);
   let at = ptrs;
   for (let y = 0; y < kh; y++) {

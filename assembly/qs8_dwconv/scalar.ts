@@ -3,7 +3,7 @@
 
 import { OUT_ARRAYS, OUT_CHANNELS, OUT_QMAX, OUT_QMIN, OUT_ZP, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { requantFixed, requantFp32 } from "../output/scalar";
-import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytes, tapPointers } from "./layout";
+import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytes, prepareTaps, tapPointers } from "./layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 
@@ -21,6 +21,7 @@ const PTRS = memory.data(4 * 1024, 16);
   const qmin = stage == STAGE_INT32 ? 0 : load<i32>(params, OUT_QMIN);
   const qmax = stage == STAGE_INT32 ? 0 : load<i32>(params, OUT_QMAX);
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
+  prepareTaps(geom, 1);
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       tapPointers(geom, input, zrow, y, x, 1, PTRS);

@@ -17,7 +17,7 @@
 
 import { OUT_CHANNELS, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, stageConsts, store8 } from "../output/simd128";
-import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytes, tapPointers } from "./layout";
+import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytes, prepareTaps, tapPointers } from "./layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 
@@ -38,6 +38,7 @@ const PTRS = memory.data(4 * 1024, 16);
   const k1 = v128.load(CONSTS, 16);
   const k2 = v128.load(CONSTS, 32);
   const k3 = v128.load(CONSTS, 48);
+  prepareTaps(geom, 1);
   for (let y = 0; y < oh; y++) {
     let o = out + <usize>y * outRow;
     for (let x = 0; x < ow; x++) {
