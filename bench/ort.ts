@@ -1,5 +1,6 @@
 // onnxruntime-web as a peer: its wasm backend on one thread in Node, and single-node ONNX graphs
-// built in code with onnx-proto, so each ORT task is exactly one operator on qkern's shapes.
+// built in code with onnx-proto, so each ORT task is exactly one operator on qkern's shapes
+// (test/ort-conformance.test.ts also builds graphs of many independent nodes, one per case).
 import onnxProto from 'onnx-proto';
 
 export type Ort = typeof import('onnxruntime-web');
@@ -25,11 +26,15 @@ export interface OnnxValue {
   readonly values?: ArrayLike<number>;
 }
 
-/** A graph of one operator. `inputs` are the node's inputs in operator order (graph inputs or initializers). */
-export interface SingleNode {
+/** One operator of a graph: `inputs` in operator order (graph inputs or initializers), then outputs. */
+export interface OnnxNode {
   readonly op: string;
   readonly inputs: readonly OnnxValue[];
   readonly outputs: readonly OnnxValue[];
+}
+
+/** A graph of one operator. */
+export interface SingleNode extends OnnxNode {
   /** Default 13. */
   readonly opset?: number;
 }
@@ -49,10 +54,14 @@ function valueInfo(v: OnnxValue): import('onnx-proto').onnx.IValueInfoProto {
   };
 }
 
-/** Encodes a one-node ONNX model; inputs with `values` become initializers. */
-export function singleNodeModel(spec: SingleNode): Uint8Array {
-  const opset = spec.opset ?? 13;
-  const initializer = spec.inputs.flatMap((v) => {
+/**
+ * Encodes a model of independent operators (default opset 13); inputs with `values` become
+ * initializers, the others graph inputs. Several nodes in one model share one session, which
+ * costs far less than one session per node when many small cases are compared.
+ */
+export function graphModel(nodes: readonly OnnxNode[], opset = 13): Uint8Array {
+  const inputs = nodes.flatMap((n) => n.inputs);
+  const initializer = inputs.flatMap((v) => {
     if (v.values === undefined) return [];
     const typed = ELEM[v.dtype].array.from(v.values);
     const rawData = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
@@ -63,17 +72,32 @@ export function singleNodeModel(spec: SingleNode): Uint8Array {
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'qkern-bench',
     graph: {
-      name: spec.op,
-      node: [{ opType: spec.op, input: spec.inputs.map((v) => v.name), output: spec.outputs.map((v) => v.name) }],
+      name: nodes.map((n) => n.op).join('_'),
+      node: nodes.map((n, i) => ({
+        name: `${n.op}_${i}`,
+        opType: n.op,
+        input: n.inputs.map((v) => v.name),
+        output: n.outputs.map((v) => v.name),
+      })),
       initializer,
-      input: spec.inputs.filter((v) => v.values === undefined).map(valueInfo),
-      output: spec.outputs.map(valueInfo),
+      input: inputs.filter((v) => v.values === undefined).map(valueInfo),
+      output: nodes.flatMap((n) => n.outputs).map(valueInfo),
     },
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** Encodes a one-node ONNX model; inputs with `values` become initializers. */
+export function singleNodeModel(spec: SingleNode): Uint8Array {
+  return graphModel([spec], spec.opset);
+}
+
 /** An ORT session (wasm execution provider) for a one-node model. Create once per case; `release()` it. */
 export function ortSession(ort: Ort, spec: SingleNode): Promise<Session> {
-  return ort.InferenceSession.create(singleNodeModel(spec), { executionProviders: ['wasm'] });
+  return ortGraphSession(ort, [spec], spec.opset);
+}
+
+/** An ORT session for a model of several independent nodes (see `graphModel`). */
+export function ortGraphSession(ort: Ort, nodes: readonly OnnxNode[], opset?: number): Promise<Session> {
+  return ort.InferenceSession.create(graphModel(nodes, opset), { executionProviders: ['wasm'] });
 }

@@ -8,13 +8,21 @@ import { createQkern, detect, type Isa, type Qkern } from 'qkern';
 import { measure, type Context, type MeasureOptions, type Suite } from './harness.js';
 import { loadOrt, type Ort } from './ort.js';
 import { envLine, meta, resultRow, tableHeader, tableRow, type ResultRow } from './report.js';
+import { gemmSuite } from './suites/gemm.js';
 import { quant } from './suites/quant.js';
 import { initTfjs, type Tfjs } from './tfjs.js';
 
-const SUITES: readonly Suite[] = [quant];
+const SUITES: readonly Suite[] = [quant, gemmSuite];
 
 const FULL: MeasureOptions = { rounds: 15, timeMs: 150, minIterations: 5, warmupMs: 30 };
 const QUICK: MeasureOptions = { rounds: 5, timeMs: 25, minIterations: 3, warmupMs: 5 };
+/**
+ * Smaller full-run budgets for suites that would otherwise take too long: gemm has 19 cases of up
+ * to ~20 tasks, some peers at ~3 GOPS (ORT s8·s8 takes 0.6 s for 1024³), and wants < 6 minutes.
+ */
+const FULL_BY_SUITE: Readonly<Record<string, MeasureOptions>> = {
+  gemm: { rounds: 7, timeMs: 50, minIterations: 2, warmupMs: 10 },
+};
 
 function usage(): string {
   return `usage: npm run bench -- [--suite NAME]... [--quick] [--json FILE]\nsuites: ${SUITES.map((s) => s.name).join(', ')}`;
@@ -62,7 +70,9 @@ async function main(): Promise<number> {
   const started = performance.now();
 
   for (const suite of suites) {
+    const suiteOpts = (quick ? undefined : FULL_BY_SUITE[suite.name]) ?? opts;
     console.log(tableHeader(suite.name));
+    if (suiteOpts !== opts) console.log(`(${suite.name}: ${suiteOpts.rounds} rounds × ${suiteOpts.timeMs} ms per task, at least ${suiteOpts.minIterations} calls)`);
     for (const c of suite.cases) {
       const ctx: Context = {
         quick,
@@ -73,13 +83,13 @@ async function main(): Promise<number> {
           if (mismatches === 0) return;
           failedChecks++;
           const what = mismatches < 0 ? 'output has the wrong length or type' : `${mismatches} of ${total} elements differ`;
-          console.error(`!! MISMATCH ${suite.name} ${c.name} ${variant} ${who} vs JS reference: ${what}`);
+          console.error(`!! MISMATCH ${suite.name} ${c.name} ${variant} ${who} vs reference: ${what}`);
         },
       };
       const run = await suite.setup(c, ctx);
       try {
         for (const v of run.variants) {
-          for (const r of await measure(v, opts)) {
+          for (const r of await measure(v, suiteOpts)) {
             console.log(tableRow(c.name, v.name, v.unit, r));
             results.push(resultRow(suite.name, c.name, v.name, v.unit, r));
           }

@@ -79,7 +79,7 @@ function check(qk: Qkern, x: Case, forceTile?: string, forcePacka?: "scalar" | "
   const yZp = x.yType === "uint8" ? x.yZp + 128 : x.yZp;
   using out = qk.empty(dtype, [c.m, c.n], eightBit ? { quant: { scale: x.yScale, zeroPoint: yZp } } : {});
   const intact = guard(out);
-  gemm(a, w, { out, ...(eightBit ? { stage: x.stage } : {}), ...(forceTile ? { forceTile } : {}), ...(forcePacka ? { forcePacka } : {}) });
+  gemm(a, w, { out, ...(eightBit ? { stage: x.stage as "fp32" | "fixedpoint" } : {}), ...(forceTile ? { forceTile } : {}), ...(forcePacka ? { forcePacka } : {}) });
   expect(intact(), "bytes after the output were overwritten").toBe(true);
   const [qmin, qmax] = RANGE[x.yType];
   const want = x.stage === "int32" ? acc
