@@ -8,6 +8,10 @@ export const TOLERANCES = {
     why: "kernel and reference evaluate the same formula (float32 steps are reproduced with Math.fround)",
   },
   crossBuild: { tolerance: "exact", why: "a build must not change results" },
+  peerConformance: {
+    tolerance: "exact",
+    why: "qkern implements ONNX Runtime's integer arithmetic and float32 multiplier (MatMulInteger, QLinearMatMul, QLinearConv)",
+  },
   quantizedVsReal: {
     tolerance: "≤ 1 LSB (|y − round(real)| ≤ 1) unless saturated",
     why: "one rounding of a float32 multiplier plus one final rounding; the f64 real value can sit " +

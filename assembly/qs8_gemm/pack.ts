@@ -23,13 +23,23 @@ export function qs8_gemm_packw__scalar(
       const valid = col < n;
       store<i32>(blk + (<usize>c << 2), valid && bias != 0 ? load<i32>(bias + (<usize>col << 2)) : 0);
       store<i32>(blk + 32 + (<usize>c << 2), valid ? load<i32>(zb + <usize>col * zbStride) - shift : 0);
-      let src = b + <usize>col * strideN;
-      let out = blk + BLOCK_HEADER + (<usize>c << 1);
-      for (let kk: u32 = 0; kk < kp; kk += 2) {
-        store<u8>(out, valid && kk < k ? load<u8>(src) ^ flip : 0);
-        store<u8>(out, valid && kk + 1 < k ? load<u8>(src + strideK) ^ flip : 0, 1);
-        src += strideK << 1;
-        out += 16;
+    }
+  }
+  // K in chunks of 64 rows, so a [K, N] matrix is read row-sequentially within a chunk and the
+  // pages touched stay few (reading whole columns at a stride of N thrashed cache and TLB).
+  for (let k0: u32 = 0; k0 < kp; k0 += 64) {
+    const k1 = min<u32>(kp, k0 + 64);
+    for (let j: u32 = 0; j < blocks; j++) {
+      const nc = min<u32>(8, n - j * 8);
+      let out = dst + <usize>j * blockBytes(kp) + BLOCK_HEADER + (<usize>k0 << 3);
+      for (let kk = k0; kk < k1; kk += 2) {
+        const row0 = b + <usize>kk * strideK + <usize>(j * 8) * strideN;
+        for (let c: u32 = 0; c < 8; c++) {
+          const src = row0 + <usize>c * strideN;
+          store<u8>(out, c < nc && kk < k ? load<u8>(src) ^ flip : 0);
+          store<u8>(out, c < nc && kk + 1 < k ? load<u8>(src + strideK) ^ flip : 0, 1);
+          out += 2;
+        }
       }
     }
   }
