@@ -15,3 +15,5 @@ export * from "./qs8_gemm/pack";
 export * from "./qs8_gemm/scalar";
 export * from "./qs8_dwconv/scalar";
 export * from "./f32_dwconv/scalar";
+export * from "./qb4_gemm/pack";
+export * from "./qb4_gemm/scalar";

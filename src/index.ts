@@ -43,3 +43,5 @@ export { gemm, type GemmOptions, type GemmOutput } from "./ops/gemm.js";
 export { packGemmWeights, PackedGemmWeights, type PackGemmOptions } from "./ops/pack-gemm-weights.js";
 export { depthwiseConv2d, type DepthwiseConv2dOptions } from "./ops/depthwise-conv2d.js";
 export { packDepthwiseWeights, PackedDepthwiseWeights, type PackDepthwiseOptions } from "./ops/pack-depthwise-weights.js";
+export { dequantizeInt4, fromMatMulNBits, fromQ4_0, quantizeInt4, toMatMulNBits, toQ4_0, type Int4Weights, type MatMulNBits, type QuantizeInt4Options } from "./int4.js";
+export { gemmInt4, packInt4Weights, PackedInt4Weights, type GemmInt4Options } from "./ops/gemm-int4.js";

@@ -1,0 +1,56 @@
+// Scalar block-wise 4-bit GEMM (layouts in layout.ts): one row, one group of 4 columns, one block
+// at a time, in the exact operation order of the SIMD kernels.
+//
+// Exports `qb4_gemm_<out>_1x4c32__scalar(m, n, k, bs, a16, a8, asum, ascale, azp, w, out, bias)`:
+// out = `f32`: float32 [M, N] (bias: f32 [N] or 0); out = `int32`: the corrected per-block int32
+// accumulators [M, N, nb] (bias ignored). a8 is unused here.
+
+import { groupBlockBytes } from "./layout";
+
+// @ts-ignore: decorator
+@inline function qb4Scalar(isFloat: bool, m: u32, n: u32, k: u32, bs: u32, a16: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
+  const nb = (k + bs - 1) / bs;
+  const kp = nb * bs;
+  const gbb = groupBlockBytes(bs);
+  const groups = (n + 3) >> 2;
+  for (let r: u32 = 0; r < m; r++) {
+    const za = load<i32>(azp + (<usize>r << 2));
+    for (let g: u32 = 0; g < groups; g++) {
+      for (let c: u32 = 0; c < 4; c++) {
+        const col = g * 4 + c;
+        if (col >= n) break;
+        let facc: f32 = 0;
+        for (let b: u32 = 0; b < nb; b++) {
+          const hdr = w + (<usize>g * nb + b) * gbb;
+          const cols = hdr + 64 + <usize>c * (bs >> 1);
+          let acc: i32 = 0;
+          for (let k0: u32 = 0; k0 < bs; k0 += 32) {
+            const pa = a16 + ((<usize>r * kp + b * bs + k0) << 1);
+            for (let l: u32 = 0; l < 8; l++) {
+              const lo = <i32>load<u8>(cols + (k0 >> 1) + 2 * l);
+              const hi = <i32>load<u8>(cols + (k0 >> 1) + 2 * l + 1);
+              acc += <i32>load<i16>(pa + (l << 1)) * (lo & 15) + <i32>load<i16>(pa + ((8 + l) << 1)) * (lo >> 4)
+                + <i32>load<i16>(pa + ((16 + l) << 1)) * (hi & 15) + <i32>load<i16>(pa + ((24 + l) << 1)) * (hi >> 4);
+            }
+          }
+          const corr = acc - load<i32>(hdr + 16 + (<usize>c << 2)) * load<i32>(asum + ((<usize>r * nb + b) << 2))
+            - load<i32>(hdr + 32 + (<usize>c << 2)) * za;
+          if (isFloat) {
+            facc = facc + <f32>corr * (load<f32>(hdr + (<usize>c << 2)) * load<f32>(ascale + ((<usize>r * nb + b) << 2)));
+          } else {
+            store<i32>(out + ((<usize>(r * n + col) * nb + b) << 2), corr);
+          }
+        }
+        if (isFloat) store<f32>(out + (<usize>(r * n + col) << 2), facc + (bias != 0 ? load<f32>(bias + (<usize>col << 2)) : 0));
+      }
+    }
+  }
+}
+
+export function qb4_gemm_f32_1x4c32__scalar(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
+  qb4Scalar(true, m, n, k, bs, a16, asum, ascale, azp, w, out, bias);
+}
+
+export function qb4_gemm_int32_1x4c32__scalar(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
+  qb4Scalar(false, m, n, k, bs, a16, asum, ascale, azp, w, out, bias);
+}
