@@ -21,6 +21,11 @@ export const TOLERANCES = {
     tolerance: "|dequantize(quantize(x)) − x| ≤ scale/2 · (1 + 2^-22) for x inside the representable range",
     why: "quantization error is at most half a step; the float32 division and product add a relative 2^-23 each",
   },
+  blockFloatSum: {
+    tolerance: "|y − y64| ≤ (nBlocks + 2) · 2^-23 · (Σ_b |term_b| + |bias|)",
+    why: "float32 output of block-wise GEMMs: each block term is exact up to its two float32 roundings, " +
+      "then nBlocks float32 additions; y64 is the same sum in float64 from the same integers and scales",
+  },
 } as const;
 
 export type ToleranceKey = keyof typeof TOLERANCES;
