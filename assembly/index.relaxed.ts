@@ -4,3 +4,4 @@
 // (V8 11.3 lowers relaxed dot to pmaddubsw + pmaddwd) none was faster while exact — see README.
 export * from "./index.simd128";
 export * from "./qb4_gemm/relaxed";
+export * from "./qp4_gemm/relaxed";

@@ -17,3 +17,5 @@ export * from "./qs8_dwconv/scalar";
 export * from "./f32_dwconv/scalar";
 export * from "./qb4_gemm/pack";
 export * from "./qb4_gemm/scalar";
+export * from "./qp4_gemm/pack";
+export * from "./qp4_gemm/scalar";

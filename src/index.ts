@@ -45,3 +45,5 @@ export { depthwiseConv2d, type DepthwiseConv2dOptions } from "./ops/depthwise-co
 export { packDepthwiseWeights, PackedDepthwiseWeights, type PackDepthwiseOptions } from "./ops/pack-depthwise-weights.js";
 export { dequantizeInt4, fromMatMulNBits, fromQ4_0, quantizeInt4, toMatMulNBits, toQ4_0, type Int4Weights, type MatMulNBits, type QuantizeInt4Options } from "./int4.js";
 export { gemmInt4, packInt4Weights, PackedInt4Weights, type GemmInt4Options } from "./ops/gemm-int4.js";
+export { depalettize, palettize, type PalettizedWeights, type PalettizeOptions } from "./palettize.js";
+export { gemmPalettized, packPalettizedWeights, PackedPalettizedWeights } from "./ops/gemm-palettized.js";

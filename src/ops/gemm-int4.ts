@@ -147,9 +147,24 @@ export interface GemmInt4Options {
  */
 export function gemmInt4(x: Tensor, w: PackedInt4Weights, options: GemmInt4Options = {}): Tensor {
   const op = "gemmInt4";
-  const input = checkTensor(op, "x", x, ["float32", "int8", "uint8"]);
   if (!(w instanceof PackedInt4Weights)) throw new QkernError(op, "weights", `must come from packInt4Weights, got ${String(w)}`);
   const [wPtr, biasPtr] = w.checkAlive(op);
+  return blockGemm(op, "qb4_gemm", x, { qk: w.qk, n: w.n, k: w.k, blockSize: w.blockSize, ptr: wPtr, biasPtr }, options);
+}
+
+/** @internal The packed weights a block-wise GEMM needs. */
+export interface BlockWeights {
+  readonly qk: Qkern;
+  readonly n: number;
+  readonly k: number;
+  readonly blockSize: number;
+  readonly ptr: number;
+  readonly biasPtr: number;
+}
+
+/** @internal Shared by gemmInt4 and gemmPalettized: activation packing, kernel choice, call. */
+export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights, options: GemmInt4Options): Tensor {
+  const input = checkTensor(op, "x", x, ["float32", "int8", "uint8"]);
   if (w.qk !== input.qk) throw new QkernError(op, "weights", `belong to another qkern instance (${w.qk.isa}) than x (${input.qk.isa})`);
   if (input.shape.length !== 2 || input.shape[1] !== w.k) throw new QkernError(op, "x", `must be [M, K] with K = ${w.k}, got ${input}`);
   const m = input.shape[0] as number;
@@ -169,11 +184,11 @@ export function gemmInt4(x: Tensor, w: PackedInt4Weights, options: GemmInt4Optio
   } else out = input.qk.empty(outKind, outShape);
   const rt = input.rt;
   const q = input.quant;
-  if (input.dtype !== "float32") {
-    if (q === null) throw new QkernError(op, "x", `needs quantization parameters (per tensor or per row) (${input})`);
-    if (isPerAxisQuant(q) && q.axis !== 0) throw new QkernError(op, "x", `per-axis parameters must be per row (axis 0), got axis ${q.axis}`);
-  }
   try {
+    if (input.dtype !== "float32") {
+      if (q === null) throw new QkernError(op, "x", `needs quantization parameters (per tensor or per row) (${input})`);
+      if (isPerAxisQuant(q) && q.axis !== 0) throw new QkernError(op, "x", `per-axis parameters must be per row (axis 0), got axis ${q.axis}`);
+    }
     if (m === 0) return out;
     const sizes = [2 * m * kp, m * kp, 4 * m * nb, 4 * m * nb, 4 * m, 4 * m, 4 * m];
     withScratch(rt, op, sizes, ([a16, a8, asum, ascale, azp, za, sa]) => {
@@ -193,8 +208,8 @@ export function gemmInt4(x: Tensor, w: PackedInt4Weights, options: GemmInt4Optio
           a16!, a8!, asum!, ascale!, azp!);
       }
       const variant = `${outKind === "float32" ? "f32" : "int32"}_1x4c32`;
-      const kernel: KernelFn = options.forceIsa ? rt.kernel(`qb4_gemm_${variant}__${options.forceIsa}`) : pickKernel(rt, "qb4_gemm", variant);
-      kernel(m, n, k, bs, a16!, a8!, asum!, ascale!, azp!, wPtr, out.ptr, biasPtr);
+      const kernel: KernelFn = options.forceIsa ? rt.kernel(`${family}_${variant}__${options.forceIsa}`) : pickKernel(rt, family, variant);
+      kernel(m, n, k, bs, a16!, a8!, asum!, ascale!, azp!, w.ptr, out.ptr, w.biasPtr);
     });
   } catch (e) {
     if (out !== options.out) out.dispose();

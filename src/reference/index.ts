@@ -24,4 +24,4 @@ export {
 export { fp32Multiplier, quantizeMultiplierRef, rdbpot, requantizeFixedpoint, requantizeFp32, srdhm } from "./requantize.js";
 export { gemmFixedpointStage, gemmFloatStage, gemmFp32Stage, matmulInteger, type RefGemm } from "./gemm.js";
 export { depthwiseFloat, depthwiseInteger, depthwiseOutputSize, samePadding, type RefDepthwise } from "./depthwise.js";
-export { decodeMatMulNBits, decodeQ4_0, int4BlockSums, int4Float, quantizeActivationsRef } from "./int4.js";
+export { decodeMatMulNBits, decodeQ4_0, int4BlockSums, int4Float, palettizedBlockSums, quantizeActivationsRef } from "./int4.js";

@@ -1,6 +1,7 @@
 // Reference block-wise 4-bit GEMM and the definitions of the imported formats.
 
 import { halfToFloat, type Int4Weights } from "../int4.js";
+import type { PalettizedWeights } from "../palettize.js";
 import { roundHalfEven } from "./quantize.js";
 
 /** Dynamic symmetric int8 quantization of one row in blocks of `ablock`: a = roundHalfEven(x / (max|x| / 127)). */
@@ -73,5 +74,14 @@ export function decodeQ4_0(data: Uint8Array, n: number, k: number): Float32Array
       }
     }
   }
+  return out;
+}
+
+/** Per-block (32) exact sums Σ (a − za) · codebook[idx] for one activation row against column n of palettized weights. */
+export function palettizedBlockSums(a: ArrayLike<number>, za: number, p: PalettizedWeights, n: number): Int32Array {
+  const nb = Math.ceil(p.k / 32);
+  const g = p.granularity === "channel" ? n : 0;
+  const out = new Int32Array(nb);
+  for (let k = 0; k < p.k; k++) out[k >> 5] = (out[k >> 5] as number) + ((a[k] as number) - za) * (p.codebooks[g * 16 + (p.indices[n * p.k + k] as number)] as number);
   return out;
 }

@@ -1,0 +1,115 @@
+import { QkernError } from "../errors.js";
+import type { PalettizedWeights } from "../palettize.js";
+import type { Qkern } from "../qkern.js";
+import { pickKernel } from "../registry.js";
+import type { Runtime } from "../runtime/runtime.js";
+import type { Tensor } from "../tensor.js";
+import { withScratch } from "./common.js";
+import { blockGemm, type GemmInt4Options } from "./gemm-int4.js";
+
+/** Palettized weights packed once for `gemmPalettized`. Dispose when done. */
+export class PackedPalettizedWeights {
+  readonly qk: Qkern;
+  readonly n: number;
+  readonly k: number;
+  /** Activation block size used for per-block activation quantization (32). */
+  readonly blockSize = 32;
+  readonly byteLength: number;
+  /** @internal */
+  readonly rt: Runtime;
+  /** @internal */
+  private address: number;
+  /** @internal */
+  private biasAddress = 0;
+
+  /** @internal */
+  constructor(qk: Qkern, p: PalettizedWeights, bias: Float32Array | null) {
+    const op = "packPalettizedWeights";
+    this.qk = qk;
+    this.rt = qk.rt;
+    this.n = p.n;
+    this.k = p.k;
+    const nb = Math.ceil(p.k / 32);
+    this.byteLength = Math.ceil(p.n / 4) * (64 + nb * (64 + 64));
+    const rt = this.rt;
+    this.address = rt.alloc(this.byteLength, op);
+    try {
+      if (bias) {
+        this.biasAddress = rt.alloc(4 * p.n, op);
+        rt.views().f32.set(bias, this.biasAddress >> 2);
+      }
+      const perChannel = p.granularity === "channel";
+      withScratch(rt, op, [p.indices.length, p.codebooks.length, 4 * p.scales.length], ([idx, cb, sc]) => {
+        const v = rt.views();
+        v.u8.set(p.indices, idx!);
+        v.i8.set(p.codebooks, cb!);
+        v.f32.set(p.scales, sc! >> 2);
+        pickKernel(rt, "qp4_gemm", "packw")(idx!, p.k, cb!, perChannel ? 16 : 0, sc!, perChannel ? 4 : 0, p.n, p.k, 32, this.address);
+      });
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  get disposed(): boolean {
+    return this.address === 0;
+  }
+
+  /** @internal */
+  checkAlive(op: string): [number, number] {
+    if (this.address === 0) throw new QkernError(op, "weights", `packed palettized weights [K=${this.k}, N=${this.n}] were disposed`);
+    return [this.address, this.biasAddress];
+  }
+
+  dispose(): void {
+    if (this.address !== 0) this.rt.free(this.address);
+    if (this.biasAddress !== 0) this.rt.free(this.biasAddress);
+    this.address = 0;
+    this.biasAddress = 0;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** Packs palettized weights (from `palettize`) for `gemmPalettized`. */
+export function packPalettizedWeights(qk: Qkern, p: PalettizedWeights, options: { readonly bias?: ArrayLike<number> } = {}): PackedPalettizedWeights {
+  const op = "packPalettizedWeights";
+  if (p === null || typeof p !== "object" || !(p.indices instanceof Uint8Array)) throw new QkernError(op, "p", "must come from palettize()");
+  const groups = p.granularity === "channel" ? p.n : 1;
+  if (p.indices.length !== p.n * p.k) throw new QkernError(op, "p.indices", `has ${p.indices.length} values, N · K = ${p.n * p.k}`);
+  if (p.codebooks.length !== groups * 16) throw new QkernError(op, "p.codebooks", `has ${p.codebooks.length} entries, ${groups} codebooks × 16 needed (at most 16 entries each)`);
+  if (p.scales.length !== groups) throw new QkernError(op, "p.scales", `has ${p.scales.length} values, ${groups} needed`);
+  const entries = 1 << p.bits;
+  for (let i = 0; i < p.indices.length; i++) {
+    if ((p.indices[i] as number) >= entries) throw new QkernError(op, "p.indices", `element ${i} is ${p.indices[i]}, out of range for ${p.bits}-bit indices`);
+  }
+  let bias: Float32Array | null = null;
+  if (options.bias !== undefined) {
+    if (options.bias === null || typeof options.bias !== "object" || options.bias.length !== p.n) {
+      throw new QkernError(op, "options.bias", `must hold N = ${p.n} values, got ${options.bias?.length ?? String(options.bias)}`);
+    }
+    bias = Float32Array.from(options.bias);
+  }
+  return new PackedPalettizedWeights(qk, p, bias);
+}
+
+/**
+ * y = x · W for palettized weights: the codebook lookups run inside the kernel (i8x16.swizzle), on
+ * the int8 dot path. Activations as for `gemmInt4` (float32 quantized per block of 32 or per row, or
+ * int8/uint8 with parameters); output float32 [M, N] or exact int32 sums per block of 32.
+ *
+ * @example
+ * ```ts
+ * using w = packPalettizedWeights(qk, palettize(weights, [K, N], { bits: 4 }));
+ * const y = gemmPalettized(qk.tensor(x, [1, K]), w);
+ * ```
+ */
+export function gemmPalettized(x: Tensor, w: PackedPalettizedWeights, options: GemmInt4Options = {}): Tensor {
+  const op = "gemmPalettized";
+  if (!(w instanceof PackedPalettizedWeights)) throw new QkernError(op, "weights", `must come from packPalettizedWeights, got ${String(w)}`);
+  const [ptr, biasPtr] = w.checkAlive(op);
+  return blockGemm(op, "qp4_gemm", x, { qk: w.qk, n: w.n, k: w.k, blockSize: 32, ptr, biasPtr }, options);
+}
