@@ -67,23 +67,23 @@ describe("palettize", () => {
   });
 });
 
-function check(qk: Qkern, seed: number, m: number, n: number, k: number, granularity: "channel" | "tensor", isa: string): void {
+function check(qk: Qkern, seed: number, m: number, n: number, k: number, granularity: "channel" | "tensor", isa: string, bs: number): void {
   const r = rand(seed);
   const w = Float32Array.from({ length: k * n }, gauss(r));
   const p = palettize(w, [k, n], { bits: 4, granularity, seed, iterations: 5 });
-  using packed = packPalettizedWeights(qk, p);
+  using packed = packPalettizedWeights(qk, p, { blockSize: bs });
   const xf = Float32Array.from({ length: m * k }, () => (r() - 0.5) * 4);
   using x = qk.tensor(xf, [m, k]);
   using sums = gemmPalettized(x, packed, { output: "int32", forceIsa: isa as "scalar" });
   using y = gemmPalettized(x, packed, { forceIsa: isa as "scalar" });
-  const nb = Math.ceil(k / 32);
+  const nb = Math.ceil(k / bs);
   const got = sums.toArray();
   const gotY = y.toArray();
   const f = Math.fround;
   for (let i = 0; i < m; i++) {
-    const { a, scales } = quantizeActivationsRef(xf.subarray(i * k, (i + 1) * k), k, 32);
+    const { a, scales } = quantizeActivationsRef(xf.subarray(i * k, (i + 1) * k), k, bs);
     for (let col = 0; col < n; col++) {
-      const want = palettizedBlockSums(a, 0, p, col);
+      const want = palettizedBlockSums(a, 0, p, col, bs);
       expect(Array.from(got.slice((i * n + col) * nb, (i * n + col + 1) * nb)), `row ${i} col ${col}`).toEqual(Array.from(want));
       const s = p.scales[granularity === "channel" ? col : 0]!;
       let acc = 0;
@@ -98,7 +98,7 @@ describeBuilds("qp4_gemm", (get, build) => {
   for (const isa of isas) {
     it(`qp4_gemm_f32_1x4c32__${isa}, qp4_gemm_int32_1x4c32__${isa}: exact against the reference`, () => {
       fc.assert(fc.property(fc.integer(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 11 }), fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(32, 64, 65)), fc.constantFrom("channel" as const, "tensor" as const),
-        (seed, m, n, k, g) => check(get(), seed, m, n, k, g, isa)), { numRuns: 60 });
+        fc.constantFrom(32, 64, 128), (seed, m, n, k, g, bs) => check(get(), seed, m, n, k, g, isa, bs)), { numRuns: 60 });
     });
   }
 });

@@ -12,8 +12,8 @@ export class PackedPalettizedWeights {
   readonly qk: Qkern;
   readonly n: number;
   readonly k: number;
-  /** Activation block size used for per-block activation quantization (32). */
-  readonly blockSize = 32;
+  /** Activations are quantized (and sums kept exact) per block of this many K values. */
+  readonly blockSize: number;
   readonly byteLength: number;
   /** @internal */
   readonly rt: Runtime;
@@ -23,14 +23,15 @@ export class PackedPalettizedWeights {
   private biasAddress = 0;
 
   /** @internal */
-  constructor(qk: Qkern, p: PalettizedWeights, bias: Float32Array | null) {
+  constructor(qk: Qkern, p: PalettizedWeights, bias: Float32Array | null, blockSize: number) {
     const op = "packPalettizedWeights";
     this.qk = qk;
     this.rt = qk.rt;
     this.n = p.n;
     this.k = p.k;
-    const nb = Math.ceil(p.k / 32);
-    this.byteLength = Math.ceil(p.n / 4) * (64 + nb * (64 + 64));
+    this.blockSize = blockSize;
+    const nb = Math.ceil(p.k / blockSize);
+    this.byteLength = Math.ceil(p.n / 4) * (64 + nb * (64 + 2 * blockSize));
     const rt = this.rt;
     this.address = rt.alloc(this.byteLength, op);
     try {
@@ -44,7 +45,7 @@ export class PackedPalettizedWeights {
         v.u8.set(p.indices, idx!);
         v.i8.set(p.codebooks, cb!);
         v.f32.set(p.scales, sc! >> 2);
-        pickKernel(rt, "qp4_gemm", "packw")(idx!, p.k, cb!, perChannel ? 16 : 0, sc!, perChannel ? 4 : 0, p.n, p.k, 32, this.address);
+        pickKernel(rt, "qp4_gemm", "packw")(idx!, p.k, cb!, perChannel ? 16 : 0, sc!, perChannel ? 4 : 0, p.n, p.k, blockSize, this.address);
       });
     } catch (e) {
       this.dispose();
@@ -74,8 +75,12 @@ export class PackedPalettizedWeights {
   }
 }
 
-/** Packs palettized weights (from `palettize`) for `gemmPalettized`. */
-export function packPalettizedWeights(qk: Qkern, p: PalettizedWeights, options: { readonly bias?: ArrayLike<number> } = {}): PackedPalettizedWeights {
+/**
+ * Packs palettized weights (from `palettize`) for `gemmPalettized`. `blockSize` (a multiple of 32,
+ * default 128) is the K block over which activations are quantized and integer sums kept: smaller
+ * blocks follow activation outliers more closely, larger ones cost fewer block epilogues.
+ */
+export function packPalettizedWeights(qk: Qkern, p: PalettizedWeights, options: { readonly bias?: ArrayLike<number>; readonly blockSize?: number } = {}): PackedPalettizedWeights {
   const op = "packPalettizedWeights";
   if (p === null || typeof p !== "object" || !(p.indices instanceof Uint8Array)) throw new QkernError(op, "p", "must come from palettize()");
   const groups = p.granularity === "channel" ? p.n : 1;
@@ -93,13 +98,16 @@ export function packPalettizedWeights(qk: Qkern, p: PalettizedWeights, options: 
     }
     bias = Float32Array.from(options.bias);
   }
-  return new PackedPalettizedWeights(qk, p, bias);
+  const bs = options.blockSize ?? 128;
+  if (!Number.isInteger(bs) || bs < 32 || bs % 32 !== 0) throw new QkernError(op, "options.blockSize", `must be a multiple of 32, got ${String(bs)}`);
+  return new PackedPalettizedWeights(qk, p, bias, bs);
 }
 
 /**
  * y = x · W for palettized weights: the codebook lookups run inside the kernel (i8x16.swizzle), on
- * the int8 dot path. Activations as for `gemmInt4` (float32 quantized per block of 32 or per row, or
- * int8/uint8 with parameters); output float32 [M, N] or exact int32 sums per block of 32.
+ * the int8 dot path. Activations as for `gemmInt4` (float32 quantized per block of the packed
+ * `blockSize` or per row, or int8/uint8 with parameters); output float32 [M, N] or exact int32 sums
+ * per block.
  *
  * @example
  * ```ts
@@ -111,5 +119,5 @@ export function gemmPalettized(x: Tensor, w: PackedPalettizedWeights, options: G
   const op = "gemmPalettized";
   if (!(w instanceof PackedPalettizedWeights)) throw new QkernError(op, "weights", `must come from packPalettizedWeights, got ${String(w)}`);
   const [ptr, biasPtr] = w.checkAlive(op);
-  return blockGemm(op, "qp4_gemm", x, { qk: w.qk, n: w.n, k: w.k, blockSize: 32, ptr, biasPtr }, options);
+  return blockGemm(op, "qp4_gemm", x, { qk: w.qk, n: w.n, k: w.k, blockSize: w.blockSize, ptr, biasPtr }, options);
 }

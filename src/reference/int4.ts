@@ -77,11 +77,11 @@ export function decodeQ4_0(data: Uint8Array, n: number, k: number): Float32Array
   return out;
 }
 
-/** Per-block (32) exact sums Σ (a − za) · codebook[idx] for one activation row against column n of palettized weights. */
-export function palettizedBlockSums(a: ArrayLike<number>, za: number, p: PalettizedWeights, n: number): Int32Array {
-  const nb = Math.ceil(p.k / 32);
+/** Per-block exact sums Σ (a − za) · codebook[idx] for one activation row against column n of palettized weights. */
+export function palettizedBlockSums(a: ArrayLike<number>, za: number, p: PalettizedWeights, n: number, blockSize = 128): Int32Array {
+  const nb = Math.ceil(p.k / blockSize);
   const g = p.granularity === "channel" ? n : 0;
   const out = new Int32Array(nb);
-  for (let k = 0; k < p.k; k++) out[k >> 5] = (out[k >> 5] as number) + ((a[k] as number) - za) * (p.codebooks[g * 16 + (p.indices[n * p.k + k] as number)] as number);
+  for (let k = 0; k < p.k; k++) out[Math.floor(k / blockSize)] = (out[Math.floor(k / blockSize)] as number) + ((a[k] as number) - za) * (p.codebooks[g * 16 + (p.indices[n * p.k + k] as number)] as number);
   return out;
 }
