@@ -12,3 +12,4 @@ export * from "./qs8_dwconv/simd128";
 export * from "./f32_dwconv/simd128";
 export * from "./qb4_gemm/simd128";
 export * from "./qp4_gemm/simd128";
+export * from "./qs8_spmm/simd128";

@@ -19,3 +19,5 @@ export * from "./qb4_gemm/pack";
 export * from "./qb4_gemm/scalar";
 export * from "./qp4_gemm/pack";
 export * from "./qp4_gemm/scalar";
+export * from "./qs8_spmm/pack";
+export * from "./qs8_spmm/scalar";

@@ -47,3 +47,5 @@ export { dequantizeInt4, fromMatMulNBits, fromQ4_0, quantizeInt4, toMatMulNBits,
 export { gemmInt4, packInt4Weights, PackedInt4Weights, type GemmInt4Options } from "./ops/gemm-int4.js";
 export { depalettize, palettize, type PalettizedWeights, type PalettizeOptions } from "./palettize.js";
 export { gemmPalettized, packPalettizedWeights, PackedPalettizedWeights } from "./ops/gemm-palettized.js";
+export { prune, pruneGlobal, type PruneOptions, type PruneResult, type PruneStructure } from "./prune.js";
+export { SPARSE_THRESHOLD } from "./ops/pack-gemm-weights.js";

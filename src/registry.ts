@@ -56,6 +56,10 @@ const FAMILIES: ReadonlyArray<{ family: string; variants: readonly string[]; isa
   { family: "qb4_gemm", variants: ["f32_1x4c32", "int32_1x4c32"], isas: ["scalar", "simd128", "relaxed"] },
   { family: "qp4_gemm", variants: ["packw"], isas: ["scalar"] },
   { family: "qp4_gemm", variants: ["f32_1x4c32", "int32_1x4c32"], isas: ["scalar", "simd128", "relaxed"] },
+  { family: "qs8_spmm", variants: ["count", "packw", "packa1", "int32_1x1", "fp32_1x1", "fixedpoint_1x1"], isas: ["scalar"] },
+  { family: "qs8_spmm", variants: ["packa", "int32_8x1", "fp32_8x1", "fixedpoint_8x1"], isas: ["simd128"] },
+  { family: "qs8_spmm", variants: ["packa"], isas: ["scalar"] },
+  { family: "qs8_spmv", variants: ["int32_1x1", "fp32_1x1", "fixedpoint_1x1"], isas: ["simd128"] },
 ];
 
 /** Every kernel in every build that has it. */

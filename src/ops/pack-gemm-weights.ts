@@ -19,7 +19,20 @@ export interface PackGemmOptions {
   readonly bias?: ArrayLike<number>;
   /** float32 bias [N], added after scaling by the `float32` output stage. */
   readonly floatBias?: ArrayLike<number>;
+  /**
+   * Sparse (1×4 blocks along K) or dense packing. `auto` (default) packs sparse when at least
+   * `sparseThreshold` of the 1×4 blocks are all zero (the zero point); `true`/`false` force it.
+   */
+  readonly sparse?: "auto" | boolean;
+  /** Block sparsity from which `auto` packs sparse; default SPARSE_THRESHOLD (see README). */
+  readonly sparseThreshold?: number;
 }
+
+/**
+ * Fraction of zero 1×4 blocks from which `packGemmWeights` packs sparse by default: the measured
+ * break-even of the sparse kernels against the dense ones on this machine (README, sparse section).
+ */
+export const SPARSE_THRESHOLD = 0.5;
 
 /**
  * Weights packed once for `gemm`: column blocks of 8, K pairs interleaved, zero points and the
@@ -34,6 +47,12 @@ export class PackedGemmWeights {
   readonly n: number;
   /** Storage type of the original weights. */
   readonly dtype: "int8" | "uint8";
+  /** `dense` (column blocks of 8) or `sparse` (nonzero 1×4 blocks per column). */
+  readonly format: "dense" | "sparse";
+  /** Fraction of 1×4 blocks along K whose 4 weights all equal the zero point. */
+  readonly blockSparsity: number;
+  /** Bytes the dense packing takes (equal to byteLength when dense). */
+  readonly denseByteLength: number;
   /** Weight scale per column (length N; all equal for per-tensor), or null without quant params. */
   readonly scales: Float32Array | null;
   /** Weight zero point per column (length N). */
@@ -44,7 +63,7 @@ export class PackedGemmWeights {
   readonly maxAbsB: number;
   /** float32 bias or null. */
   readonly floatBias: Float32Array | null;
-  /** Bytes of packed storage. */
+  /** Bytes of packed storage (dense or sparse). */
   readonly byteLength: number;
   /** @internal */
   readonly rt: Runtime;
@@ -74,25 +93,50 @@ export class PackedGemmWeights {
     this.scales = q === null ? null : isPerAxisQuant(q) ? q.scale.slice() : new Float32Array(n).fill(q.scale);
     this.zeroPoints = q === null ? new Int32Array(n) : isPerAxisQuant(q) ? q.zeroPoint.slice() : new Int32Array(n).fill(q.zeroPoint);
     const range = b.dtype === "int8" ? [-128, 127] : [0, 255];
-    this.maxAbsB = Math.max(...Array.from(this.zeroPoints, (z) => Math.max(z - range[0]!, range[1]! - z)));
+    let maxB = 0;
+    for (const z of this.zeroPoints) maxB = Math.max(maxB, z - range[0]!, range[1]! - z);
+    this.maxAbsB = maxB;
     const bias = checkVector(op, "options.bias", options.bias, n, true);
-    this.maxAbsBias = bias ? Math.max(...Array.from(bias, Math.abs)) : 0;
+    let maxBias = 0;
+    if (bias) for (const v of bias) maxBias = Math.max(maxBias, Math.abs(v));
+    this.maxAbsBias = maxBias;
     this.floatBias = options.floatBias === undefined ? null : Float32Array.from(checkVector(op, "options.floatBias", options.floatBias, n, false)!);
-    this.byteLength = Math.ceil(n / 8) * gemmBlockBytes(k);
+    this.denseByteLength = Math.ceil(n / 8) * gemmBlockBytes(k);
+    const sparse = options.sparse ?? "auto";
+    if (sparse !== "auto" && sparse !== true && sparse !== false) throw new QkernError(op, "options.sparse", `must be 'auto', true or false, got ${String(sparse)}`);
+    const threshold = options.sparseThreshold ?? SPARSE_THRESHOLD;
+    if (!(threshold >= 0 && threshold <= 1)) throw new QkernError(op, "options.sparseThreshold", `must be in [0, 1], got ${String(threshold)}`);
     const rt = this.rt;
-    this.address = rt.alloc(this.byteLength, op);
+    let format: "dense" | "sparse" = "dense";
+    let blockSparsity = 0;
+    let byteLength = this.denseByteLength;
+    this.address = 0;
     try {
       withScratch(rt, op, [4 * n, bias ? 4 * n : 0], ([zb, biasPtr]) => {
         const v = rt.views();
         v.i32.set(this.zeroPoints, zb! >> 2);
         if (bias) v.i32.set(bias, biasPtr! >> 2);
         const [strideK, strideN] = layout === "kn" ? [n, 1] : [1, k];
-        pickKernel(rt, "qs8_gemm", "packw")(b.ptr, k, n, strideK, strideN, b.dtype === "uint8" ? 1 : 0, zb!, 4, bias ? biasPtr! : 0, this.address);
+        const blocks = pickKernel(rt, "qs8_spmm", "count")(b.ptr, k, n, strideK, strideN, zb!, 4) as number;
+        blockSparsity = 1 - blocks / (n * Math.ceil(k / 4));
+        format = sparse === true || (sparse === "auto" && blockSparsity >= threshold) ? "sparse" : "dense";
+        const unsigned = b.dtype === "uint8" ? 1 : 0;
+        if (format === "sparse") {
+          byteLength = 16 * n + 12 * blocks;
+          this.address = rt.alloc(byteLength, op);
+          pickKernel(rt, "qs8_spmm", "packw")(b.ptr, k, n, strideK, strideN, unsigned, zb!, 4, bias ? biasPtr! : 0, this.address);
+        } else {
+          this.address = rt.alloc(byteLength, op);
+          pickKernel(rt, "qs8_gemm", "packw")(b.ptr, k, n, strideK, strideN, unsigned, zb!, 4, bias ? biasPtr! : 0, this.address);
+        }
       });
     } catch (e) {
       this.dispose();
       throw e;
     }
+    this.format = format;
+    this.blockSparsity = blockSparsity;
+    this.byteLength = byteLength;
   }
 
   /** Whether `dispose()` was called. */
