@@ -91,15 +91,20 @@ import { storeScalarStage } from "./scalar";
     const count = load<i32>(col);
     let vacc = i32x4.splat(0);
     let e = col + 16;
+    let vacc1 = vacc;
     let i = 0;
-    for (; i + 2 <= count; i += 2) {
+    for (; i + 4 <= count; i += 4) {
       // off = 4·k0 bytes in the grouped layout; the int16 row is at 2·k0 = off / 2.
-      const va = v128.load64_lane(a16 + (<usize>load<i32>(e, 12) >> 1), v128.load64_zero(a16 + (<usize>load<i32>(e) >> 1)), 1);
-      const vw = v128.load64_lane(e + 16, v128.load64_zero(e + 4), 1);
-      vacc = i32x4.add(vacc, i32x4.dot_i16x8_s(va, vw));
-      e += 24;
+      const va0 = v128.load64_lane(a16 + (<usize>load<i32>(e, 12) >> 1), v128.load64_zero(a16 + (<usize>load<i32>(e) >> 1)), 1);
+      const va1 = v128.load64_lane(a16 + (<usize>load<i32>(e, 36) >> 1), v128.load64_zero(a16 + (<usize>load<i32>(e, 24) >> 1)), 1);
+      const vw0 = v128.load64_lane(e + 16, v128.load64_zero(e + 4), 1);
+      const vw1 = v128.load64_lane(e + 40, v128.load64_zero(e + 28), 1);
+      vacc = i32x4.add(vacc, i32x4.dot_i16x8_s(va0, vw0));
+      vacc1 = i32x4.add(vacc1, i32x4.dot_i16x8_s(va1, vw1));
+      e += 48;
     }
-    if (i < count) {
+    vacc = i32x4.add(vacc, vacc1);
+    for (; i < count; i++) {
       vacc = i32x4.add(vacc, i32x4.dot_i16x8_s(v128.load64_zero(a16 + (<usize>load<i32>(e) >> 1)), v128.load64_zero(e + 4)));
       e += 12;
     }

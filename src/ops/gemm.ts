@@ -77,7 +77,7 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
   if (m === 0) return out;
   if (w.format === "sparse") {
     try {
-      sparseGemm(op, rt, at, w, wPtr, out, kind, za, params, m);
+      sparseGemm(op, rt, at, w, wPtr, out, kind, za, params, m, options.forceTile);
     } catch (e) {
       if (out !== options.out) out.dispose();
       throw e;
@@ -117,14 +117,17 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
 }
 
 /** The sparse path (weights packed in 1×4 blocks): per-tensor A, int32 / fp32 / fixedpoint outputs. */
-function sparseGemm(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, wPtr: number, out: Tensor, kind: Kind, za: number | Int32Array, params: number, m: number): void {
+function sparseGemm(
+  op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, wPtr: number, out: Tensor, kind: Kind, za: number | Int32Array, params: number, m: number,
+  forceTile?: string,
+): void {
   if (kind === "float32") throw new QkernError(op, "options.output", "float32 output is not available for sparse weights; pack them with sparse: false");
   if (typeof za !== "number") throw new QkernError(op, "a", `per-row zero points are not available with sparse weights (${a})`);
   const k = w.k;
   const kp = (k + 3) & ~3;
   const unsigned = a.dtype === "uint8" ? 1 : 0;
   const esize = kind === "int32" ? 4 : 1;
-  const one = m === 1 && rt.isa !== "scalar";
+  const one = forceTile ? forceTile === "spmv" : m === 1 && rt.isa !== "scalar";
   const bytes = one ? 2 * kp : Math.ceil(m / 8) * 8 * kp;
   const scratch = rt.alloc(bytes, op);
   try {
@@ -133,7 +136,7 @@ function sparseGemm(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, wP
       pickKernel(rt, "qs8_spmv", `${kind}_1x1`)(1, w.n, k, scratch, wPtr, out.ptr, w.n * esize, params, 0);
     } else {
       pickKernel(rt, "qs8_spmm", "packa")(a.ptr, m, k, k, unsigned, scratch);
-      const kernel = pickFirstKernel(rt, "qs8_spmm", [`${kind}_8x1`, `${kind}_1x1`]);
+      const kernel = forceTile ? pickKernel(rt, "qs8_spmm", `${kind}_${forceTile}`) : pickFirstKernel(rt, "qs8_spmm", [`${kind}_8x1`, `${kind}_1x1`]);
       kernel(m, w.n, k, scratch, wPtr, out.ptr, w.n * esize, params, za - (unsigned ? 128 : 0));
     }
   } finally {
