@@ -1,6 +1,8 @@
 // onnxruntime-web as a peer: its wasm backend on one thread in Node, and single-node ONNX graphs
 // built in code with onnx-proto, so each ORT task is exactly one operator on qkern's shapes
 // (test/ort-conformance.test.ts also builds graphs of many independent nodes, one per case).
+// Nodes may carry integer attributes and may chain: a value one node outputs and another reads
+// (e.g. Transpose → QLinearConv → Transpose) is internal, neither a graph input nor an output.
 import onnxProto from 'onnx-proto';
 
 export type Ort = typeof import('onnxruntime-web');
@@ -26,11 +28,18 @@ export interface OnnxValue {
   readonly values?: ArrayLike<number>;
 }
 
-/** One operator of a graph: `inputs` in operator order (graph inputs or initializers), then outputs. */
+/** Integer attributes of a node (`group: 3`, `pads: [1, 1, 1, 1]`, `perm: [0, 2, 3, 1]`). */
+export type OnnxAttributes = Readonly<Record<string, number | readonly number[]>>;
+
+/**
+ * One operator of a graph: `inputs` in operator order (graph inputs, initializers, or outputs of
+ * other nodes), then outputs.
+ */
 export interface OnnxNode {
   readonly op: string;
   readonly inputs: readonly OnnxValue[];
   readonly outputs: readonly OnnxValue[];
+  readonly attributes?: OnnxAttributes;
 }
 
 /** A graph of one operator. */
@@ -54,13 +63,23 @@ function valueInfo(v: OnnxValue): import('onnx-proto').onnx.IValueInfoProto {
   };
 }
 
+function attributeProtos(a: OnnxAttributes | undefined): import('onnx-proto').onnx.IAttributeProto[] {
+  const Type = onnx.AttributeProto.AttributeType;
+  return Object.entries(a ?? {}).map(([name, v]) => (typeof v === 'number'
+    ? { name, type: Type.INT, i: v }
+    : { name, type: Type.INTS, ints: [...v] }));
+}
+
 /**
- * Encodes a model of independent operators (default opset 13); inputs with `values` become
- * initializers, the others graph inputs. Several nodes in one model share one session, which
- * costs far less than one session per node when many small cases are compared.
+ * Encodes a model of operators (default opset 13); inputs with `values` become initializers,
+ * inputs no node produces become graph inputs, outputs no node reads become graph outputs; values
+ * are identified by name (listed once). Several nodes in one model share one session, which costs
+ * far less than one session per node when many small cases are compared.
  */
 export function graphModel(nodes: readonly OnnxNode[], opset = 13): Uint8Array {
-  const inputs = nodes.flatMap((n) => n.inputs);
+  const produced = new Set(nodes.flatMap((n) => n.outputs.map((v) => v.name)));
+  const consumed = new Set(nodes.flatMap((n) => n.inputs.map((v) => v.name)));
+  const inputs = [...new Map(nodes.flatMap((n) => n.inputs).filter((v) => !produced.has(v.name)).map((v) => [v.name, v])).values()];
   const initializer = inputs.flatMap((v) => {
     if (v.values === undefined) return [];
     const typed = ELEM[v.dtype].array.from(v.values);
@@ -78,10 +97,11 @@ export function graphModel(nodes: readonly OnnxNode[], opset = 13): Uint8Array {
         opType: n.op,
         input: n.inputs.map((v) => v.name),
         output: n.outputs.map((v) => v.name),
+        attribute: attributeProtos(n.attributes),
       })),
       initializer,
       input: inputs.filter((v) => v.values === undefined).map(valueInfo),
-      output: nodes.flatMap((n) => n.outputs).map(valueInfo),
+      output: nodes.flatMap((n) => n.outputs).filter((v) => !consumed.has(v.name)).map(valueInfo),
     },
   });
   return onnx.ModelProto.encode(model).finish();

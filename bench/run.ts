@@ -2,17 +2,26 @@
 // this engine runs, then for every case of every chosen suite: setup (with correctness checks),
 // interleaved measurement of each variant, a table on stdout, and at the end the JSON document.
 // To add a suite, write bench/suites/<name>.ts exporting a `Suite` and list it in SUITES.
+// Two optional extensions (used by suites/dwconv.ts): a task may carry its own row name
+// (`variant`), so engines whose rows have different names are still measured interleaved in one
+// Variant; and a suite may have `summary(case, rows)`, whose lines print after the case's rows.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createQkern, detect, type Isa, type Qkern } from 'qkern';
-import { measure, type Context, type MeasureOptions, type Suite } from './harness.js';
+import { measure, type Context, type EngineTask, type MeasureOptions, type Suite } from './harness.js';
 import { loadOrt, type Ort } from './ort.js';
 import { envLine, meta, resultRow, tableHeader, tableRow, type ResultRow } from './report.js';
+import { dwconvSuite } from './suites/dwconv.js';
 import { gemmSuite } from './suites/gemm.js';
 import { quant } from './suites/quant.js';
 import { initTfjs, type Tfjs } from './tfjs.js';
 
-const SUITES: readonly Suite[] = [quant, gemmSuite];
+/** A task that names its own row (table and JSON `variant`) instead of its Variant's name. */
+type NamedTask = EngineTask & { readonly variant?: string };
+/** A suite that prints lines of its own after each case's rows (e.g. ratios across variants). */
+type SummarisingSuite = Suite & { summary?(caseName: string, rows: readonly ResultRow[]): readonly string[] };
+
+const SUITES: readonly SummarisingSuite[] = [quant, gemmSuite, dwconvSuite];
 
 const FULL: MeasureOptions = { rounds: 15, timeMs: 150, minIterations: 5, warmupMs: 30 };
 const QUICK: MeasureOptions = { rounds: 5, timeMs: 25, minIterations: 3, warmupMs: 5 };
@@ -22,6 +31,8 @@ const QUICK: MeasureOptions = { rounds: 5, timeMs: 25, minIterations: 3, warmupM
  */
 const FULL_BY_SUITE: Readonly<Record<string, MeasureOptions>> = {
   gemm: { rounds: 7, timeMs: 50, minIterations: 2, warmupMs: 10 },
+  // dwconv: 14 cases of ~12 interleaved tasks (every build twice, four peers): ~2.5 minutes.
+  dwconv: { rounds: 11, timeMs: 80, minIterations: 3, warmupMs: 10 },
 };
 
 function usage(): string {
@@ -87,16 +98,20 @@ async function main(): Promise<number> {
         },
       };
       const run = await suite.setup(c, ctx);
+      const caseRows: ResultRow[] = [];
       try {
         for (const v of run.variants) {
-          for (const r of await measure(v, suiteOpts)) {
-            console.log(tableRow(c.name, v.name, v.unit, r));
-            results.push(resultRow(suite.name, c.name, v.name, v.unit, r));
-          }
+          (await measure(v, suiteOpts)).forEach((r, i) => {
+            const name = (v.tasks[i] as NamedTask).variant ?? v.name;
+            console.log(tableRow(c.name, name, v.unit, r));
+            caseRows.push(resultRow(suite.name, c.name, name, v.unit, r));
+          });
         }
       } finally {
         await run.teardown();
       }
+      results.push(...caseRows);
+      if (caseRows.length > 0) for (const line of suite.summary?.(c.name, caseRows) ?? []) console.log(line);
     }
   }
 

@@ -49,9 +49,12 @@ describe("build artifacts", () => {
     expect(() => wabt.readWasm(readFileSync(wasmFile("simd128")), { readDebugNames: false, simd: false })).toThrow();
   });
 
-  it("every build has zero imports", () => {
+  it("every build has zero imports (read with wabt, so the relaxed build is checked without relaxed SIMD)", async () => {
+    const wabt = await wabtInit();
     for (const isa of ["scalar", "simd128", "relaxed"]) {
-      expect(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasmFile(isa)))), isa).toEqual([]);
+      const mod = wabt.readWasm(readFileSync(wasmFile(isa)), { readDebugNames: false, simd: true, relaxed_simd: true });
+      expect(mod.toText({}), isa).not.toMatch(/\(import /);
+      mod.destroy();
     }
   });
 
