@@ -13,3 +13,6 @@ export * from "./f32_dwconv/simd128";
 export * from "./qb4_gemm/simd128";
 export * from "./qp4_gemm/simd128";
 export * from "./qs8_spmm/simd128";
+export * from "./f32_gemm/simd128";
+export * from "./q8_vadd/simd128";
+export * from "./q8_pool/simd128";

@@ -21,3 +21,8 @@ export * from "./qp4_gemm/pack";
 export * from "./qp4_gemm/scalar";
 export * from "./qs8_spmm/pack";
 export * from "./qs8_spmm/scalar";
+export * from "./f32_gemm/scalar";
+export * from "./im2col/scalar";
+export * from "./q8_vadd/scalar";
+export * from "./q8_lut/scalar";
+export * from "./q8_pool/scalar";

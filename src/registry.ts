@@ -60,6 +60,14 @@ const FAMILIES: ReadonlyArray<{ family: string; variants: readonly string[]; isa
   { family: "qs8_spmm", variants: ["packa", "int32_8x1", "fp32_8x1", "fixedpoint_8x1"], isas: ["simd128"] },
   { family: "qs8_spmm", variants: ["packa"], isas: ["scalar"] },
   { family: "qs8_spmv", variants: ["int32_1x1", "fp32_1x1", "fixedpoint_1x1"], isas: ["simd128"] },
+  { family: "f32_gemm", variants: ["packw", "minmax_1x8"], isas: ["scalar"] },
+  { family: "f32_gemm", variants: ["minmax_4x8"], isas: ["simd128"] },
+  { family: "im2col", variants: ["any"], isas: ["scalar"] },
+  { family: "q8_vadd", variants: ["fp32"], isas: ["scalar", "simd128"] },
+  { family: "x8_lut", variants: ["256"], isas: ["scalar"] },
+  { family: "q8_vmul", variants: ["channels"], isas: ["scalar"] },
+  { family: "q8_pool", variants: ["max", "gsum"], isas: ["scalar", "simd128"] },
+  { family: "q8_pool", variants: ["sum"], isas: ["scalar"] },
 ];
 
 /** Every kernel in every build that has it. */
