@@ -21,11 +21,11 @@ describe("gemm error catalogue", async () => {
   const w = packGemmWeights(b);
 
   it("dtype, shape and layout mismatches", () => {
-    expectError(() => packGemmWeights(qk.tensor([1, 2], [1, 2])), "packGemmWeights", "b", /must have dtype int8 or uint8, got float32\[1,2\]/);
+    expectError(() => packGemmWeights(qk.tensor(new Int32Array(2), [1, 2])), "packGemmWeights", "b", /must have dtype int8 or uint8 or float32, got int32\[1,2\]/);
     expectError(() => packGemmWeights(qk.tensor(new Int8Array(8), [2, 2, 2])), "packGemmWeights", "b", /must be 2-D/);
     expectError(() => packGemmWeights(b, { layout: "kk" as "kn" }), "packGemmWeights", "options.layout", /'kn' or 'nk'/);
     expectError(() => packGemmWeights(b, { layout: "nk" }), "packGemmWeights", "b", /axis 0 for layout 'nk'/);
-    expectError(() => gemm(qk.tensor(new Int8Array(8), [2, 4]), w), "gemm", "a", /must be \[M, K\] with K = 3 .* got int8\[2,4\]/);
+    expectError(() => gemm(qk.tensor(new Int8Array(8), [2, 4]), w), "gemm", "a", /must be \[..., M, K\] with K = 3 .* got int8\[2,4\]/);
     expectError(() => gemm(qk.tensor(new Int32Array(6), [2, 3]), w), "gemm", "a", /int8 or uint8, got int32/);
     expectError(() => gemm(a, w, { out: qk.empty("int32", [2, 3]) }), "gemm", "options.out", /expected int32\[2,4\]/);
     expectError(() => gemm(a, {} as never), "gemm", "weights", /packGemmWeights/);
@@ -44,7 +44,7 @@ describe("gemm error catalogue", async () => {
     expectError(() => gemm(qk.tensor(new Int8Array(6), [2, 3]), w, { output: "float32" }), "gemm", "a", /no quantization parameters/);
     const perRow = qk.tensor(new Int8Array(6), [2, 3], { quant: { axis: 0, scale: [0.1, 0.2] } });
     expectError(() => gemm(perRow, w, { output: { dtype: "int8", scale: 1 } }), "gemm", "a", /per-row activation parameters need the float32 output/);
-    expectError(() => gemm(qk.tensor(new Int8Array(6), [2, 3], { quant: { axis: 1, scale: [1, 1, 1] } }), w), "gemm", "a", /per row \(axis 0\)/);
+    expectError(() => gemm(qk.tensor(new Int8Array(6), [2, 3], { quant: { axis: 1, scale: [1, 1, 1] } }), w), "gemm", "a", /per row of a 2-D A \(axis 0\)/);
     expectError(() => gemm(a, w, { output: "int16" as "int32" }), "gemm", "options.output", /'int32', 'float32'/);
     expectError(() => gemm(a, w, { output: { dtype: "int8", scale: 1 }, stage: "q" as "fp32" }), "gemm", "options.stage", /'fp32' or 'fixedpoint'/);
   });

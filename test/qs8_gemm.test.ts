@@ -73,7 +73,7 @@ function check(qk: Qkern, x: Case, forceTile?: string, forcePacka?: "scalar" | "
   const bScale = c.perColB ? x.bScales : x.bScales.map(() => x.bScales[0]!);
   const bQuant = c.perColB ? { axis: c.layout === "kn" ? 1 : 0, scale: bScale, zeroPoint: zb } : { scale: bScale[0]!, zeroPoint: zb[0]! };
   using b = qk.tensor(c.bType === "int8" ? Int8Array.from(bData) : Uint8Array.from(bData), bShape, { quant: bQuant });
-  using w = packGemmWeights(b, { layout: c.layout, ...(c.withBias ? { bias: x.bias } : {}), floatBias: x.bScales.map((s) => s * 3) });
+  using w = packGemmWeights(b, { layout: c.layout, sparse: false, ...(c.withBias ? { bias: x.bias } : {}), floatBias: x.bScales.map((s) => s * 3) });
   const acc = matmulInteger({ m: c.m, k: c.k, n: c.n, a: x.a, aZeroPoint: zaUse, b: x.b, bZeroPoint: zb, ...(c.withBias ? { bias: x.bias } : {}) });
   const dtype = x.stage === "int32" ? "int32" : x.stage === "float32" ? "float32" : x.yType;
   const yZp = x.yType === "uint8" ? x.yZp + 128 : x.yZp;

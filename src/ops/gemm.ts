@@ -48,24 +48,26 @@ type Kind = "int32" | "float32" | OutputStage;
  */
 export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {}): Tensor {
   const op = "gemm";
-  const at = checkTensor(op, "a", a, ["int8", "uint8"]);
   if (!(w instanceof PackedGemmWeights)) throw new QkernError(op, "weights", `must come from packGemmWeights, got ${String(w)}`);
+  const at = checkTensor(op, "a", a, w.dtype === "float32" ? ["float32"] : ["int8", "uint8"]);
   const wPtr = w.checkAlive(op);
   if (w.qk !== at.qk) throw new QkernError(op, "weights", `belong to another qkern instance (${w.qk.isa}) than a (${at.qk.isa})`);
-  if (at.shape.length !== 2 || at.shape[1] !== w.k) {
-    throw new QkernError(op, "a", `must be [M, K] with K = ${w.k} (the weights' K), got ${at}`);
+  if (at.shape.length < 2 || at.shape[at.shape.length - 1] !== w.k) {
+    throw new QkernError(op, "a", `must be [..., M, K] with K = ${w.k} (the weights' K), got ${at}`);
   }
-  const m = at.shape[0] as number;
+  const m = at.size / w.k;
   const { k, n } = w;
+  const outShape = [...at.shape.slice(0, -1), n];
+  if (w.dtype === "float32") return floatGemm(op, at, w, wPtr, m, outShape, options);
   const aq = at.quant;
-  if (aq !== null && isPerAxisQuant(aq) && aq.axis !== 0) {
-    throw new QkernError(op, "a", `per-axis parameters of A must be per row (axis 0), got axis ${aq.axis} (${at})`);
+  if (aq !== null && isPerAxisQuant(aq) && (aq.axis !== 0 || at.shape.length !== 2)) {
+    throw new QkernError(op, "a", `per-axis parameters of A must be per row of a 2-D A (axis 0), got axis ${aq.axis} (${at})`);
   }
   const perRowA = aq !== null && isPerAxisQuant(aq);
   const za = perRowA ? aq.zeroPoint : aq === null ? 0 : (aq as PerTensorQuant).zeroPoint;
   checkOverflow(op, at, za, w);
 
-  const { out, kind } = prepareOutput(op, at, m, n, options);
+  const { out, kind } = prepareOutput(op, at, outShape, options);
   const rt = at.rt;
   let params = 0;
   try {
@@ -165,6 +167,46 @@ function gemmKernels(rt: Runtime): GemmKernels {
   return k;
 }
 
+/** float32 weights: acc = bias + Σ a·w in order (float32), clamped by activation / clampMin / clampMax. */
+function floatGemm(op: string, a: Tensor, w: PackedGemmWeights, wPtr: number, m: number, shape: number[], options: GemmOptions): Tensor {
+  let out: Tensor;
+  if (options.out !== undefined) {
+    out = checkTensor(op, "options.out", options.out, ["float32"]);
+    checkSameInstance(op, a, [["options.out", out]]);
+    checkOutShape(op, "options.out", out, shape, `a: ${a}`);
+  } else out = a.qk.empty("float32", shape);
+  const rt = a.rt;
+  try {
+    const [lo, hi] = floatClamp(op, options);
+    if (m === 0) return out;
+    const mm = rt.alloc(8, op);
+    try {
+      rt.views().f32.set([lo, hi], mm >> 2);
+      pickFirstKernel(rt, "f32_gemm", ["minmax_4x8", "minmax_1x8"])(m, w.n, w.k, a.ptr, 4 * w.k, wPtr, out.ptr, 4 * w.n, mm);
+    } finally {
+      rt.free(mm);
+    }
+  } catch (e) {
+    if (out !== options.out) out.dispose();
+    throw e;
+  }
+  return out;
+}
+
+/** Real-valued clamp bounds from activation / clampMin / clampMax (float outputs). */
+export function floatClamp(op: string, options: ClampOptions): [number, number] {
+  let lo = -Infinity;
+  let hi = Infinity;
+  const act = options.activation ?? "none";
+  if (act === "relu" || act === "relu6") lo = 0;
+  if (act === "relu6") hi = 6;
+  if (act !== "none" && act !== "relu" && act !== "relu6") throw new QkernError(op, "options.activation", `must be 'none', 'relu' or 'relu6', got ${String(act)}`);
+  if (options.clampMin !== undefined) lo = Math.max(lo, options.clampMin);
+  if (options.clampMax !== undefined) hi = Math.min(hi, options.clampMax);
+  if (!(lo <= hi)) throw new QkernError(op, "options", `clamp bounds are empty: [${lo}, ${hi}]`);
+  return [lo, hi];
+}
+
 /** Refuses K where |A − za| · |B − zb| · K + |bias| could leave int32. */
 function checkOverflow(op: string, a: Tensor, za: number | Int32Array, w: PackedGemmWeights): void {
   const ar = DTYPE_INFO[a.dtype];
@@ -179,23 +221,23 @@ function checkOverflow(op: string, a: Tensor, za: number | Int32Array, w: Packed
   }
 }
 
-function prepareOutput(op: string, a: Tensor, m: number, n: number, options: GemmOptions): { out: Tensor; kind: Kind } {
+function prepareOutput(op: string, a: Tensor, shape: number[], options: GemmOptions): { out: Tensor; kind: Kind } {
   const stage = options.stage ?? "fp32";
   if (stage !== "fp32" && stage !== "fixedpoint") throw new QkernError(op, "options.stage", `must be 'fp32' or 'fixedpoint', got ${String(stage)}`);
   if (options.out !== undefined) {
     const out = checkTensor(op, "options.out", options.out, ["int32", "float32", "int8", "uint8"]);
     checkSameInstance(op, a, [["options.out", out]]);
-    checkOutShape(op, "options.out", out, [m, n], `a: ${a}, N = ${n}`);
+    checkOutShape(op, "options.out", out, shape, `a: ${a}`);
     if (out.dtype === "int32" || out.dtype === "float32") return { out, kind: out.dtype };
     if (out.quant === null || isPerAxisQuant(out.quant)) throw new QkernError(op, "options.out", `needs per-tensor quantization parameters (${out})`);
     return { out, kind: stage };
   }
   const spec = options.output ?? "int32";
-  if (spec === "int32" || spec === "float32") return { out: a.qk.empty(spec, [m, n]), kind: spec };
+  if (spec === "int32" || spec === "float32") return { out: a.qk.empty(spec, shape), kind: spec };
   if (spec === null || typeof spec !== "object" || (spec.dtype !== "int8" && spec.dtype !== "uint8")) {
     throw new QkernError(op, "options.output", `must be 'int32', 'float32' or { dtype: 'int8' | 'uint8', scale, zeroPoint }, got ${JSON.stringify(spec)}`);
   }
-  return { out: a.qk.empty(spec.dtype, [m, n], { quant: { scale: spec.scale, zeroPoint: spec.zeroPoint ?? 0 } }), kind: stage };
+  return { out: a.qk.empty(spec.dtype, shape, { quant: { scale: spec.scale, zeroPoint: spec.zeroPoint ?? 0 } }), kind: stage };
 }
 
 /** The output-stage params block for this call, cached on the weights by its inputs. */

@@ -45,8 +45,8 @@ export class PackedGemmWeights {
   /** Reduction length K and output columns N. */
   readonly k: number;
   readonly n: number;
-  /** Storage type of the original weights. */
-  readonly dtype: "int8" | "uint8";
+  /** Storage type of the original weights (float32 weights run the float GEMM). */
+  readonly dtype: "int8" | "uint8" | "float32";
   /** `dense` (column blocks of 8) or `sparse` (nonzero 1×4 blocks per column). */
   readonly format: "dense" | "sparse";
   /** Fraction of 1×4 blocks along K whose 4 weights all equal the zero point. */
@@ -78,13 +78,38 @@ export class PackedGemmWeights {
   } | null = null;
 
   /** @internal */
-  constructor(b: Tensor<"int8" | "uint8">, k: number, n: number, layout: "kn" | "nk", options: PackGemmOptions) {
+  constructor(b: Tensor<"int8" | "uint8" | "float32">, k: number, n: number, layout: "kn" | "nk", options: PackGemmOptions) {
     const op = "packGemmWeights";
     this.qk = b.qk;
     this.rt = b.rt;
     this.k = k;
     this.n = n;
     this.dtype = b.dtype;
+    if (b.dtype === "float32") {
+      this.scales = null;
+      this.zeroPoints = new Int32Array(n);
+      this.maxAbsB = 0;
+      this.maxAbsBias = 0;
+      this.format = "dense";
+      this.blockSparsity = 0;
+      this.floatBias = options.floatBias === undefined ? null : Float32Array.from(checkVector(op, "options.floatBias", options.floatBias, n, false)!);
+      if (options.bias !== undefined) throw new QkernError(op, "options.bias", "float32 weights take floatBias, not an int32 bias");
+      this.byteLength = this.denseByteLength = Math.ceil(n / 8) * 32 * (k + 1);
+      const rt = this.rt;
+      this.address = rt.alloc(this.byteLength, op);
+      const fb = this.floatBias;
+      try {
+        withScratch(rt, op, [fb ? 4 * n : 0], ([biasPtr]) => {
+          if (fb) rt.views().f32.set(fb, biasPtr! >> 2);
+          const [strideK, strideN] = layout === "kn" ? [n, 1] : [1, k];
+          pickKernel(rt, "f32_gemm", "packw")(b.ptr, k, n, strideK, strideN, fb ? biasPtr! : 0, this.address);
+        });
+      } catch (e) {
+        this.dispose();
+        throw e;
+      }
+      return;
+    }
     const q = b.quant;
     const nAxis = layout === "kn" ? 1 : 0;
     if (q !== null && isPerAxisQuant(q) && q.axis !== nAxis) {
@@ -202,7 +227,7 @@ function checkVector(op: string, arg: string, v: ArrayLike<number> | undefined, 
  */
 export function packGemmWeights(b: Tensor, options: PackGemmOptions = {}): PackedGemmWeights {
   const op = "packGemmWeights";
-  const t = checkTensor(op, "b", b, ["int8", "uint8"]);
+  const t = checkTensor(op, "b", b, ["int8", "uint8", "float32"]);
   const layout = options.layout ?? "kn";
   if (layout !== "kn" && layout !== "nk") throw new QkernError(op, "options.layout", `must be 'kn' or 'nk', got ${String(layout)}`);
   if (t.shape.length !== 2) throw new QkernError(op, "b", `must be 2-D (${layout === "kn" ? "[K, N]" : "[N, K]"}), got ${t}`);
