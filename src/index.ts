@@ -49,3 +49,9 @@ export { depalettize, palettize, type PalettizedWeights, type PalettizeOptions }
 export { gemmPalettized, packPalettizedWeights, PackedPalettizedWeights } from "./ops/gemm-palettized.js";
 export { prune, pruneGlobal, type PruneOptions, type PruneResult, type PruneStructure } from "./prune.js";
 export { SPARSE_THRESHOLD } from "./ops/pack-gemm-weights.js";
+export { conv2d, packConvWeights, PackedConvWeights, type Conv2dOptions, type PackConvOptions } from "./ops/conv2d.js";
+export { add, type AddOptions } from "./ops/add.js";
+export { activation, activationTable, type ActivationFn, type ActivationOptions } from "./ops/activation.js";
+export { avgPool2d, globalAvgPool, maxPool2d, type Pool2dOptions } from "./ops/pool.js";
+export { concat, requantTable } from "./ops/concat.js";
+export { mulChannels, softmax } from "./ops/mul-channels.js";

@@ -34,3 +34,19 @@ export function q8_vmul_channels__scalar(x: usize, s: usize, y: usize, pixels: u
     }
   }
 }
+
+/**
+ * Strided lookup / copy for channel concatenation: for `pixels` pixels, the `c` bytes at x + p·c go
+ * to y + p·ystride, through `table` (256 bytes) or copied as they are when table = 0.
+ */
+export function x8_lut_strided__scalar(x: usize, y: usize, pixels: u32, c: u32, ystride: usize, table: usize): void {
+  for (let p: u32 = 0; p < pixels; p++) {
+    if (table == 0) {
+      memory.copy(y, x, c);
+    } else {
+      for (let i: u32 = 0; i < c; i++) store<u8>(y + i, load<u8>(table + <usize>load<u8>(x + i)));
+    }
+    x += c;
+    y += ystride;
+  }
+}

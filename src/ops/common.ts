@@ -107,3 +107,36 @@ export function runOrDispose<T>(out: Tensor, target: unknown, fn: () => T): T {
     throw e;
   }
 }
+
+/** Output size and padding along one axis (TFLite's rules for `same`). */
+export function axisGeometry(op: string, size: number, k: number, stride: number, dilation: number, pad: "valid" | "same" | [number, number], x: Tensor): [number, number] {
+  const eff = (k - 1) * dilation + 1;
+  let before = 0;
+  let out: number;
+  if (pad === "valid") out = Math.floor((size - eff) / stride) + 1;
+  else if (pad === "same") {
+    out = Math.ceil(size / stride);
+    before = Math.floor(Math.max((out - 1) * stride + eff - size, 0) / 2);
+  } else {
+    before = pad[0];
+    out = Math.floor((size + pad[0] + pad[1] - eff) / stride) + 1;
+  }
+  if (out < 1) throw new QkernError(op, "weights", `kernel ${k} (dilation ${dilation}, stride ${stride}) is larger than the padded input ${size} (x: ${x})`);
+  return [out, before];
+}
+
+export function pair(op: string, arg: string, v: number | readonly [number, number] | undefined): [number, number] {
+  const p: [number, number] = v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : [v[0], v[1]];
+  if (!p.every((n) => Number.isInteger(n) && n >= 1)) throw new QkernError(op, arg, `must be integers >= 1, got ${JSON.stringify(v)}`);
+  return p;
+}
+
+/** Padding option → per-axis padding ('valid' | 'same' | [before, after]). */
+export function parsePadding(op: string, padding: "valid" | "same" | readonly [number, number, number, number] | undefined): [
+  "valid" | "same" | [number, number], "valid" | "same" | [number, number],
+] {
+  const p = padding ?? "valid";
+  if (p === "valid" || p === "same") return [p, p];
+  if (Array.isArray(p) && p.length === 4 && p.every((v) => Number.isInteger(v) && v >= 0)) return [[p[0], p[2]], [p[1], p[3]]];
+  throw new QkernError(op, "options.padding", `must be 'valid', 'same' or [top, left, bottom, right] of integers >= 0, got ${JSON.stringify(p)}`);
+}

@@ -4,7 +4,7 @@ import { clampBounds, outputMultipliers, outputParamsBytes, writeOutputParams, t
 import { pickKernel } from "../registry.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
+import { axisGeometry, checkOutShape, checkSameInstance, checkTensor, pair, parsePadding } from "./common.js";
 import { PackedDepthwiseWeights } from "./pack-depthwise-weights.js";
 
 /** Options of `depthwiseConv2d`. */
@@ -26,29 +26,6 @@ export interface DepthwiseConv2dOptions extends ClampOptions {
   readonly out?: Tensor;
   /** @internal Tests: force a kernel tile (`3x3p16c`, `5x5p16c`, `anyp16c`, `anyp1c`). */
   readonly forceTile?: string;
-}
-
-/** Output size and padding along one axis (TFLite's rules for `same`). */
-function axisGeometry(op: string, size: number, k: number, stride: number, dilation: number, pad: "valid" | "same" | [number, number], x: Tensor): [number, number] {
-  const eff = (k - 1) * dilation + 1;
-  let before = 0;
-  let out: number;
-  if (pad === "valid") out = Math.floor((size - eff) / stride) + 1;
-  else if (pad === "same") {
-    out = Math.ceil(size / stride);
-    before = Math.floor(Math.max((out - 1) * stride + eff - size, 0) / 2);
-  } else {
-    before = pad[0];
-    out = Math.floor((size + pad[0] + pad[1] - eff) / stride) + 1;
-  }
-  if (out < 1) throw new QkernError(op, "weights", `kernel ${k} (dilation ${dilation}, stride ${stride}) is larger than the padded input ${size} (x: ${x})`);
-  return [out, before];
-}
-
-function pair(op: string, arg: string, v: number | readonly [number, number] | undefined): [number, number] {
-  const p: [number, number] = v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : [v[0], v[1]];
-  if (!p.every((n) => Number.isInteger(n) && n >= 1)) throw new QkernError(op, arg, `must be integers >= 1, got ${JSON.stringify(v)}`);
-  return p;
 }
 
 /**
@@ -79,14 +56,7 @@ export function depthwiseConv2d(x: Tensor, w: PackedDepthwiseWeights, options: D
   const mult = w.channels / c;
   const [sh, sw] = pair(op, "options.strides", options.strides);
   const [dh, dw] = pair(op, "options.dilations", options.dilations);
-  const padding = options.padding ?? "valid";
-  let padH: "valid" | "same" | [number, number];
-  let padW: "valid" | "same" | [number, number];
-  if (padding === "valid" || padding === "same") [padH, padW] = [padding, padding];
-  else if (Array.isArray(padding) && padding.length === 4 && padding.every((p) => Number.isInteger(p) && p >= 0)) {
-    padH = [padding[0], padding[2]];
-    padW = [padding[1], padding[3]];
-  } else throw new QkernError(op, "options.padding", `must be 'valid', 'same' or [top, left, bottom, right] of integers >= 0, got ${JSON.stringify(padding)}`);
+  const [padH, padW] = parsePadding(op, options.padding);
   const [oh, pt] = axisGeometry(op, h, w.kh, sh, dh, padH, input);
   const [ow, pl] = axisGeometry(op, wd, w.kw, sw, dw, padW, input);
   const oc = w.channels;

@@ -1,0 +1,88 @@
+import { QkernError } from "../errors.js";
+import { isPerAxisQuant, roundHalfEven, type PerTensorQuant } from "../quant.js";
+import { DTYPE_INFO } from "../dtype.js";
+import { pickKernel } from "../registry.js";
+import type { Tensor } from "../tensor.js";
+import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./common.js";
+
+/** Elementwise activation functions. */
+export type ActivationFn = "relu" | "relu6" | "sigmoid" | "hardSigmoid" | "swish" | "hardSwish" | "tanh";
+
+const FNS: Record<ActivationFn, (x: number) => number> = {
+  relu: (x) => Math.max(0, x),
+  relu6: (x) => Math.min(6, Math.max(0, x)),
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  hardSigmoid: (x) => Math.min(1, Math.max(0, x / 6 + 0.5)),
+  swish: (x) => x / (1 + Math.exp(-x)),
+  hardSwish: (x) => (x * Math.min(6, Math.max(0, x + 3))) / 6,
+  tanh: (x) => Math.tanh(x),
+};
+
+/** Options of `activation`. */
+export interface ActivationOptions {
+  /** 8-bit output parameters (default: the input's); ignored when `out` is given. */
+  readonly output?: { readonly scale: number; readonly zeroPoint?: number };
+  readonly out?: Tensor;
+}
+
+/**
+ * The 256-entry table that maps an 8-bit input to the 8-bit output of `fn`:
+ * table[q] = QuantizeLinear(fn(DequantizeLinear(q))), with the dequantized value in float32, fn in
+ * float64 rounded to float32, and the output quantized by division with round half to even.
+ * Indexed by the raw byte (uint8 value, or int8 value & 255).
+ */
+export function activationTable(fn: ActivationFn, dtype: "int8" | "uint8", input: PerTensorQuant, output: PerTensorQuant): Uint8Array {
+  const { min, max } = DTYPE_INFO[dtype];
+  const f = Math.fround;
+  const table = new Uint8Array(256);
+  for (let q = min; q <= max; q++) {
+    const x = f(f(q - input.zeroPoint) * f(input.scale));
+    const y = f(FNS[fn](x));
+    const v = f(y / f(output.scale));
+    const r = Math.min(max, Math.max(min, roundHalfEven(v) + output.zeroPoint));
+    table[q & 255] = r & 255;
+  }
+  return table;
+}
+
+/**
+ * An activation function on 8-bit data by table lookup (built from the quantization parameters,
+ * see `activationTable`), or on float32 data directly.
+ *
+ * @example
+ * ```ts
+ * const y = activation(x, 'hardSwish', { output: { scale: 0.02, zeroPoint: -100 } });
+ * ```
+ */
+export function activation(x: Tensor, fn: ActivationFn, options: ActivationOptions = {}): Tensor {
+  const op = "activation";
+  const input = checkTensor(op, "x", x, ["int8", "uint8", "float32"]);
+  if (!Object.prototype.hasOwnProperty.call(FNS, fn)) throw new QkernError(op, "fn", `must be one of ${Object.keys(FNS).join(", ")}, got ${String(fn)}`);
+  let out: Tensor;
+  if (options.out !== undefined) {
+    out = checkTensor(op, "options.out", options.out, [input.dtype]);
+    checkSameInstance(op, input, [["options.out", out]]);
+    checkOutShape(op, "options.out", out, input.shape, `x: ${input}`);
+  } else if (input.dtype === "float32") {
+    out = input.qk.empty("float32", input.shape);
+  } else {
+    if (input.quant === null || isPerAxisQuant(input.quant)) throw new QkernError(op, "x", `needs per-tensor quantization parameters (${input})`);
+    const spec = options.output ?? input.quant;
+    out = input.qk.empty(input.dtype, input.shape, { quant: { scale: spec.scale, zeroPoint: spec.zeroPoint ?? 0 } });
+  }
+  if (input.dtype === "float32") {
+    const src = input.data as Float32Array;
+    const dst = out.data as Float32Array;
+    for (let i = 0; i < src.length; i++) dst[i] = FNS[fn](src[i]!);
+    return out;
+  }
+  if (input.quant === null || isPerAxisQuant(input.quant)) throw new QkernError(op, "x", `needs per-tensor quantization parameters (${input})`);
+  if (out.quant === null || isPerAxisQuant(out.quant)) throw new QkernError(op, "options.out", `needs per-tensor quantization parameters (${out})`);
+  const table = activationTable(fn, input.dtype as "int8" | "uint8", input.quant, out.quant);
+  const rt = input.rt;
+  withScratch(rt, op, [256], ([t]) => {
+    rt.views().u8.set(table, t!);
+    pickKernel(rt, "x8_lut", "256")(input.ptr, out.ptr, input.size, t!);
+  });
+  return out;
+}

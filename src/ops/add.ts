@@ -1,0 +1,108 @@
+import { QkernError } from "../errors.js";
+import { isPerAxisQuant, quantizeMultiplier, type PerTensorQuant } from "../quant.js";
+import { clampBounds, type ClampOptions, type OutputStage } from "../output-stage.js";
+import { pickKernel } from "../registry.js";
+import type { Tensor } from "../tensor.js";
+import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./common.js";
+import { floatClamp } from "./gemm.js";
+
+/** Options of `add`. */
+export interface AddOptions extends ClampOptions {
+  /** 8-bit output parameters (default: those of `a`); ignored when `out` is given. */
+  readonly output?: { readonly dtype?: "int8" | "uint8"; readonly scale: number; readonly zeroPoint?: number };
+  /**
+   * `fp32` (default): DequantizeLinear → Add → QuantizeLinear in float32, as ONNX Runtime's
+   * QLinearAdd: y = clamp(roundHalfEven(f32(sa·(a − za) + sb·(b − zb)) / sy) + zy).
+   * `fixedpoint`: TFLite ADD (inputs shifted left by 20 bits and rescaled with QuantizeMultiplier).
+   */
+  readonly stage?: OutputStage;
+  readonly out?: Tensor;
+}
+
+/**
+ * Elementwise add of two tensors of the same shape (residual connections): two 8-bit inputs with
+ * their own scales and zero points into an 8-bit output, or two float32 inputs.
+ *
+ * @example
+ * ```ts
+ * const y = add(a, b, { output: { scale: 0.1, zeroPoint: 3 }, activation: 'relu' });
+ * ```
+ */
+export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {
+  const op = "add";
+  const ta = checkTensor(op, "a", a, ["int8", "uint8", "float32"]);
+  const tb = checkTensor(op, "b", b, [ta.dtype]);
+  checkSameInstance(op, ta, [["b", tb]]);
+  checkOutShape(op, "b", tb, ta.shape, `a: ${ta}`);
+  if (ta.dtype === "float32") return addFloat(op, ta, tb, options);
+  for (const [arg, t] of [["a", ta], ["b", tb]] as const) {
+    if (t.quant === null || isPerAxisQuant(t.quant)) throw new QkernError(op, arg, `needs per-tensor quantization parameters (${t})`);
+  }
+  const qa = ta.quant as PerTensorQuant;
+  const qb = tb.quant as PerTensorQuant;
+  let out: Tensor;
+  if (options.out !== undefined) {
+    out = checkTensor(op, "options.out", options.out, [ta.dtype]);
+    checkSameInstance(op, ta, [["options.out", out]]);
+    checkOutShape(op, "options.out", out, ta.shape, `a: ${ta}`);
+    if (out.quant === null || isPerAxisQuant(out.quant)) throw new QkernError(op, "options.out", `needs per-tensor quantization parameters (${out})`);
+  } else {
+    const spec = options.output ?? qa;
+    if ("dtype" in spec && spec.dtype !== undefined && spec.dtype !== ta.dtype) {
+      throw new QkernError(op, "options.output.dtype", `must match the inputs (${ta.dtype}), got ${spec.dtype}`);
+    }
+    out = ta.qk.empty(ta.dtype, ta.shape, { quant: { scale: spec.scale, zeroPoint: spec.zeroPoint ?? 0 } });
+  }
+  const qy = out.quant as PerTensorQuant;
+  const stage = options.stage ?? "fp32";
+  if (stage !== "fp32" && stage !== "fixedpoint") throw new QkernError(op, "options.stage", `must be 'fp32' or 'fixedpoint', got ${String(stage)}`);
+  const rt = ta.rt;
+  try {
+    const [qmin, qmax] = clampBounds(op, out.dtype, qy.zeroPoint, qy.scale, options);
+    withScratch(rt, op, [64], ([p]) => {
+      const v = rt.views();
+      const unsigned = ta.dtype === "uint8" ? 1 : 0;
+      if (stage === "fp32") {
+        v.f32[p! >> 2] = qa.scale;
+        v.i32[(p! >> 2) + 1] = qa.zeroPoint;
+        v.f32[(p! >> 2) + 2] = qb.scale;
+        v.i32[(p! >> 2) + 3] = qb.zeroPoint;
+        v.f32[(p! >> 2) + 4] = qy.scale;
+        v.i32.set([qy.zeroPoint, qmin, qmax], (p! >> 2) + 5);
+        pickKernel(rt, "q8_vadd", "fp32")(ta.ptr, tb.ptr, out.ptr, ta.size, unsigned, p!);
+      } else {
+        // TFLite: twice the larger input scale as the common scale, 20 bits of headroom.
+        const twiceMax = 2 * Math.max(qa.scale, qb.scale);
+        const m1 = quantizeMultiplier(qa.scale / twiceMax);
+        const m2 = quantizeMultiplier(qb.scale / twiceMax);
+        const mo = quantizeMultiplier(twiceMax / (2 ** 20 * qy.scale));
+        if (m1.shift > 0 || m2.shift > 0 || mo.shift > 0) {
+          throw new QkernError(op, "options.stage", `fixedpoint ADD needs 2·max(sa, sb) / (2^20 · sy) < 1 (TFLite); scales a ${qa.scale}, b ${qb.scale}, y ${qy.scale}`);
+        }
+        v.i32.set([qa.zeroPoint, m1.multiplier, m1.shift, qb.zeroPoint, m2.multiplier, m2.shift, qy.zeroPoint, mo.multiplier, mo.shift, qmin, qmax], p! >> 2);
+        pickKernel(rt, "q8_vadd", "fixedpoint")(ta.ptr, tb.ptr, out.ptr, ta.size, unsigned, p!);
+      }
+    });
+  } catch (e) {
+    if (out !== options.out) out.dispose();
+    throw e;
+  }
+  return out;
+}
+
+function addFloat(op: string, a: Tensor, b: Tensor, options: AddOptions): Tensor {
+  let out: Tensor;
+  if (options.out !== undefined) {
+    out = checkTensor(op, "options.out", options.out, ["float32"]);
+    checkOutShape(op, "options.out", out, a.shape, `a: ${a}`);
+  } else out = a.qk.empty("float32", a.shape);
+  const [lo, hi] = floatClamp(op, options);
+  const x = a.data as Float32Array;
+  const y = b.data as Float32Array;
+  const z = out.data as Float32Array;
+  for (let i = 0; i < z.length; i++) {
+    const v = Math.fround(x[i]! + y[i]!);
+    z[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+  return out;
+}

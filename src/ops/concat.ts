@@ -1,0 +1,77 @@
+import { QkernError, describeShape } from "../errors.js";
+import { isPerAxisQuant, roundHalfEven, type PerTensorQuant } from "../quant.js";
+import { DTYPE_INFO } from "../dtype.js";
+import { pickKernel } from "../registry.js";
+import type { Tensor } from "../tensor.js";
+import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./common.js";
+
+/**
+ * Concatenates NHWC tensors along the channel (last) axis, as SqueezeNet's fire modules do. 8-bit
+ * inputs whose parameters differ from the output's are requantized by a 256-entry table with
+ * DequantizeLinear → QuantizeLinear semantics (f32(x − zx)·sx in float32, divided by sy, rounded half
+ * to even) — ONNX Runtime's QLinearConcat builds the same table. Equal parameters copy bytes.
+ *
+ * @example
+ * ```ts
+ * const y = concat([e1, e3], { output: { scale: 0.05, zeroPoint: 0 } });
+ * ```
+ */
+export function concat(xs: readonly Tensor[], options: { readonly output?: { readonly scale: number; readonly zeroPoint?: number }; readonly out?: Tensor } = {}): Tensor {
+  const op = "concat";
+  if (!Array.isArray(xs) || xs.length === 0) throw new QkernError(op, "xs", "must be a non-empty array of tensors");
+  const first = checkTensor(op, "xs[0]", xs[0], ["int8", "uint8", "float32"]);
+  const lead = first.shape.slice(0, -1);
+  let channels = 0;
+  xs.forEach((t, i) => {
+    checkTensor(op, `xs[${i}]`, t, [first.dtype]);
+    checkSameInstance(op, first, [[`xs[${i}]`, t]]);
+    if (t.shape.length !== first.shape.length || t.shape.slice(0, -1).some((d, j) => d !== lead[j])) {
+      throw new QkernError(op, `xs[${i}]`, `has shape ${t}, expected ${describeShape(first.dtype, [...lead, t.shape[t.shape.length - 1] ?? 0])} (all but the last axis must agree)`);
+    }
+    if (first.dtype !== "float32" && (t.quant === null || isPerAxisQuant(t.quant))) throw new QkernError(op, `xs[${i}]`, `needs per-tensor quantization parameters (${t})`);
+    channels += t.shape[t.shape.length - 1]!;
+  });
+  const shape = [...lead, channels];
+  let out: Tensor;
+  if (options.out !== undefined) {
+    out = checkTensor(op, "options.out", options.out, [first.dtype]);
+    checkOutShape(op, "options.out", out, shape, `xs[0]: ${first}`);
+  } else if (first.dtype === "float32") out = first.qk.empty("float32", shape);
+  else {
+    const spec = options.output ?? (first.quant as PerTensorQuant);
+    out = first.qk.empty(first.dtype, shape, { quant: { scale: spec.scale, zeroPoint: spec.zeroPoint ?? 0 } });
+  }
+  const pixels = lead.reduce((a, b) => a * b, 1);
+  const esize = first.dtype === "float32" ? 4 : 1;
+  const rt = first.rt;
+  withScratch(rt, op, [256], ([table]) => {
+    let offset = 0;
+    for (const t of xs) {
+      const c = t.shape[t.shape.length - 1]!;
+      let tablePtr = 0;
+      if (first.dtype !== "float32") {
+        const qx = t.quant as PerTensorQuant;
+        const qy = out.quant as PerTensorQuant;
+        if (qx.scale !== qy.scale || qx.zeroPoint !== qy.zeroPoint) {
+          rt.views().u8.set(requantTable(first.dtype as "int8" | "uint8", qx, qy), table!);
+          tablePtr = table!;
+        }
+      }
+      pickKernel(rt, "x8_lut", "strided")(t.ptr, out.ptr + offset * esize, pixels, c * esize, channels * esize, tablePtr);
+      offset += c;
+    }
+  });
+  return out;
+}
+
+/** table[q] = QuantizeLinear(DequantizeLinear(q)) from one set of parameters to another. */
+export function requantTable(dtype: "int8" | "uint8", from: PerTensorQuant, to: PerTensorQuant): Uint8Array {
+  const { min, max } = DTYPE_INFO[dtype];
+  const f = Math.fround;
+  const table = new Uint8Array(256);
+  for (let q = min; q <= max; q++) {
+    const x = f(f(q - from.zeroPoint) * f(from.scale));
+    table[q & 255] = Math.min(max, Math.max(min, roundHalfEven(f(x / f(to.scale))) + to.zeroPoint)) & 255;
+  }
+  return table;
+}
