@@ -25,7 +25,7 @@ export function concat(xs: readonly Tensor[], options: { readonly output?: { rea
   xs.forEach((t, i) => {
     checkTensor(op, `xs[${i}]`, t, [first.dtype]);
     checkSameInstance(op, first, [[`xs[${i}]`, t]]);
-    if (t.shape.length !== first.shape.length || t.shape.slice(0, -1).some((d, j) => d !== lead[j])) {
+    if (t.shape.length !== first.shape.length || t.shape.slice(0, -1).some((d: number, j: number) => d !== lead[j])) {
       throw new QkernError(op, `xs[${i}]`, `has shape ${t}, expected ${describeShape(first.dtype, [...lead, t.shape[t.shape.length - 1] ?? 0])} (all but the last axis must agree)`);
     }
     if (first.dtype !== "float32" && (t.quant === null || isPerAxisQuant(t.quant))) throw new QkernError(op, `xs[${i}]`, `needs per-tensor quantization parameters (${t})`);
