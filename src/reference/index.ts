@@ -25,3 +25,4 @@ export { fp32Multiplier, quantizeMultiplierRef, rdbpot, requantizeFixedpoint, re
 export { gemmFixedpointStage, gemmFloatStage, gemmFp32Stage, matmulInteger, type RefGemm } from "./gemm.js";
 export { depthwiseFloat, depthwiseInteger, depthwiseOutputSize, samePadding, type RefDepthwise } from "./depthwise.js";
 export { decodeMatMulNBits, decodeQ4_0, int4BlockSums, int4Float, palettizedBlockSums, quantizeActivationsRef } from "./int4.js";
+export { conv2dFloat, conv2dInteger, convOutputSize, qaddFixedpoint, qaddFp32, qaverage, qfunction, qmul, type RefConv } from "./nn.js";
