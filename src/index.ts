@@ -55,3 +55,7 @@ export { activation, activationTable, type ActivationFn, type ActivationOptions 
 export { avgPool2d, globalAvgPool, maxPool2d, type Pool2dOptions } from "./ops/pool.js";
 export { concat, requantTable } from "./ops/concat.js";
 export { mulChannels, softmax } from "./ops/mul-channels.js";
+export { createObserver, type Observer, type ObserverKind, type ObserverOptions } from "./calibrate.js";
+export { calibrate, FloatNetwork, QuantizedNetwork, sqnr, topK, type ActivationParams, type LayerTiming, type QuantizeModelOptions, type RunResult } from "./models/network.js";
+export { efficientNetLite0, mobileNetV2, MODELS, squeezeNet11, syntheticImage } from "./models/architectures.js";
+export { layerInputs, parameterCount, type Activation, type LayerSpec, type ModelSpec } from "./models/spec.js";
