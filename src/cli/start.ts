@@ -1,101 +1,117 @@
-// `npm start`: the showcase on an embedded default. Creates an instance (best build for this
-// engine), quantizes a deterministic synthetic weight set per tensor and per channel to int8 and
-// int4, and reports size, error against float (max |error|, SQNR) and quantize throughput.
+// `npm start`: the showcase on an embedded default. Builds MobileNetV2 (or another built-in model)
+// with deterministic weights, calibrates int8 activations on synthetic images, then times the
+// float32 reference and the int8 network (and an int8 variant with pruned, sparse 1×1 layers),
+// prints a per-layer table, model sizes, and how closely int8 agrees with float.
+//
+// Options: --model mobilenetv2 | squeezenet1.1 | efficientnet-lite0, --runs N (default 10),
+// --calibration N (images, default 4), --isa auto | scalar | simd128 | relaxed.
 
 import {
-  chooseQuantParams, createQkern, dequantize, detect, quantize,
-  type Qkern, type QuantDType, type QuantizeSpec, type Tensor,
+  MODELS, FloatNetwork, QuantizedNetwork, calibrate, createQkern, detect, sqnr, syntheticImage, topK,
+  type Isa, type LayerTiming, type RunResult,
 } from "../index.js";
 
-const OUT_CHANNELS = 96;
-const FAN_IN = 3 * 3 * 64;
+// The CLI runs in Node; the library itself does not depend on Node types.
+declare const process: { readonly argv: string[]; readonly stdout: { readonly isTTY?: boolean; write(s: string): boolean } };
 
-/** Deterministic "trained-looking" weights: per-channel Gaussian magnitudes spanning 30×, a few outliers. */
-function syntheticWeights(): Float32Array {
-  let s = 0x2545f491;
-  const uniform = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 2 ** 32;
-  };
-  const w = new Float32Array(OUT_CHANNELS * FAN_IN);
-  for (let c = 0; c < OUT_CHANNELS; c++) {
-    const sigma = 0.01 * 30 ** (c / (OUT_CHANNELS - 1));
-    for (let k = 0; k < FAN_IN; k++) {
-      const gauss = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-      w[c * FAN_IN + k] = sigma * gauss * (uniform() < 0.002 ? 6 : 1);
-    }
-  }
-  return w;
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
 
-function specFor(w: Float32Array, dtype: QuantDType, perChannel: boolean): QuantizeSpec {
-  const range = (from: number, to: number): [number, number] => {
-    let lo = 0;
-    let hi = 0;
-    for (let i = from; i < to; i++) {
-      lo = Math.min(lo, w[i]!);
-      hi = Math.max(hi, w[i]!);
-    }
-    return [lo, hi];
-  };
-  const options = { dtype, scheme: "symmetric" as const, narrowRange: true };
-  if (!perChannel) return { dtype, scale: chooseQuantParams(...range(0, w.length), options).scale };
-  const scale = Array.from({ length: OUT_CHANNELS }, (_, c) => chooseQuantParams(...range(c * FAN_IN, (c + 1) * FAN_IN), options).scale);
-  return { dtype, axis: 0, scale };
+const tty = process.stdout.isTTY === true;
+function progress(label: string, done: number, total: number): void {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  const line = `${label.padEnd(28)} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`;
+  if (tty) process.stdout.write(`\r${line}${done === total ? "\n" : ""}`);
+  else if (done === total) console.log(line);
 }
 
-function report(name: string, w: Float32Array, q: Tensor, back: Tensor<"float32">): string {
-  let signal = 0;
-  let noise = 0;
-  let maxErr = 0;
-  const r = back.data;
-  for (let i = 0; i < w.length; i++) {
-    const e = r[i]! - w[i]!;
-    signal += w[i]! * w[i]!;
-    noise += e * e;
-    maxErr = Math.max(maxErr, Math.abs(e));
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function timeRuns(label: string, net: FloatNetwork | QuantizedNetwork, image: Float32Array, runs: number): RunResult[] {
+  net.run(image); // warm-up: compiles the hot paths
+  const results: RunResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(net.run(image));
+    progress(label, i + 1, runs);
   }
-  const floatBytes = w.length * 4;
-  const paramBytes = q.quant && "axis" in q.quant ? q.quant.scale.byteLength : 4; // scales; zero points are 0
-  const bytes = q.byteLength + paramBytes;
-  return `  ${name.padEnd(22)} ${String(bytes).padStart(8)} B  ${(floatBytes / bytes).toFixed(1).padStart(5)}×  ` +
-    `${maxErr.toExponential(2).padStart(9)}  ${(10 * Math.log10(signal / noise)).toFixed(1).padStart(6)} dB`;
+  return results;
 }
 
-function throughput(qk: Qkern): string {
-  const n = 1 << 22; // 16 MiB of float32
-  using x = qk.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3));
-  using y = qk.empty("int8", [n], { quant: { scale: 0.05, zeroPoint: 0 } });
-  quantize(x, y);
-  const times: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    const t0 = performance.now();
-    quantize(x, y);
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const ms = times[times.length >> 1]!;
-  return `quantize float32 → int8, 16 MiB: median ${ms.toFixed(2)} ms = ${((n * 5) / ms / 1e6).toFixed(1)} GB/s (read + write)`;
+function layerTable(results: RunResult[]): void {
+  const total = median(results.map((r) => r.ms));
+  const layers = results[0]!.layers;
+  console.log(`\n  ${"layer".padEnd(12)} ${"op".padEnd(9)} ${"output shape".padEnd(18)} ${"ms".padStart(7)} ${"share".padStart(6)}`);
+  layers.forEach((l: LayerTiming, i) => {
+    const ms = median(results.map((r) => r.layers[i]!.ms));
+    console.log(`  ${l.name.padEnd(12)} ${l.op.padEnd(9)} ${`[${l.shape.join(",")}]`.padEnd(18)} ${ms.toFixed(3).padStart(7)} ${((ms / total) * 100).toFixed(1).padStart(5)}%`);
+  });
 }
 
 async function main(): Promise<void> {
+  const modelName = option("model", "mobilenetv2");
+  const build = MODELS[modelName];
+  if (!build) throw new Error(`unknown --model ${modelName}; choose one of ${Object.keys(MODELS).join(", ")}`);
+  const runs = Math.max(1, Number(option("runs", "10")) | 0);
+  const calibrationImages = Math.max(1, Number(option("calibration", "4")) | 0);
+  const isa = option("isa", "auto") as Isa | "auto";
+  const qk = await createQkern({ isa });
   const features = detect();
-  const qk = await createQkern();
-  console.log(`qkern showcase — build: ${qk.isa}`);
-  console.log(`engine: simd128 ${features.simd128 ? "yes" : "no"}, relaxed SIMD ${features.relaxedSimd ? "yes" : `no (${features.relaxedSimdReason})`}`);
-  const weights = syntheticWeights();
-  console.log(`\nweights: ${OUT_CHANNELS} output channels × ${FAN_IN} inputs (a 3×3×64 conv), float32 ${weights.length * 4} B`);
-  console.log(`  ${"scheme".padEnd(22)} ${"size+scales".padStart(10)}  ${"ratio".padStart(6)}  ${"max |err|".padStart(9)}  ${"SQNR".padStart(9)}`);
-  using w = qk.tensor(weights, [OUT_CHANNELS, FAN_IN]);
-  for (const [dtype, perChannel] of [["int8", false], ["int8", true], ["int4", false], ["int4", true]] as const) {
-    using q = quantize(w, specFor(weights, dtype, perChannel));
-    using back = dequantize(q);
-    console.log(report(`${dtype} ${perChannel ? "per-channel" : "per-tensor"}`, weights, q, back));
+  console.log(`qkern showcase — ${modelName}, build ${qk.isa} (SIMD ${features.simd128 ? "yes" : "no"}, relaxed SIMD ${features.relaxedSimd ? "yes" : "no"})`);
+  const spec = build();
+  const images = Array.from({ length: calibrationImages }, (_, i) => syntheticImage(spec.inputShape, 100 + i));
+  const params = calibrate(qk, spec, images, { onProgress: (d, t) => progress("calibrating (float32 runs)", d, t) });
+  using floatNet = new FloatNetwork(qk, spec);
+  using int8Net = new QuantizedNetwork(qk, spec, params);
+  using sparseNet = new QuantizedNetwork(qk, spec, params, { pointwiseSparsity: 0.7 });
+
+  const image = syntheticImage(spec.inputShape, 7);
+  const f = timeRuns("float32 reference", floatNet, image, runs);
+  const q = timeRuns("int8", int8Net, image, runs);
+  const s = timeRuns("int8, 1×1 layers 70% sparse", sparseNet, image, runs);
+  console.log(`\nint8 network, per layer (median of ${runs} runs):`);
+  layerTable(q);
+
+  const fMs = median(f.map((r) => r.ms));
+  const rows: [string, number, number][] = [
+    ["float32 reference", fMs, floatNet.weightBytes],
+    ["int8 (per-channel weights)", median(q.map((r) => r.ms)), int8Net.weightBytes],
+    ["int8, 1×1 layers 70% sparse", median(s.map((r) => r.ms)), sparseNet.weightBytes],
+  ];
+  console.log(`\n  ${"network".padEnd(28)} ${"latency".padStart(10)} ${"speedup".padStart(8)} ${"packed weights".padStart(15)} ${"of f32".padStart(7)}`);
+  for (const [name, ms, bytes] of rows) {
+    console.log(`  ${name.padEnd(28)} ${`${ms.toFixed(2)} ms`.padStart(10)} ${`${(fMs / ms).toFixed(2)}×`.padStart(8)} ${`${(bytes / 1e6).toFixed(2)} MB`.padStart(15)} ${`${((bytes / rows[0]![2]) * 100).toFixed(1)}%`.padStart(7)}`);
   }
-  console.log(`\n${throughput(qk)}`);
-  console.log(`memory in use (the weight tensor): ${JSON.stringify(qk.memoryStats())}`);
+  console.log(`  int8 model file size (int8 weights, int32 biases, float32 scales): ${(int8Net.modelBytes / 1e6).toFixed(2)} MB, ` +
+    `${((int8Net.modelBytes / floatNet.weightBytes) * 100).toFixed(1)}% of float32`);
+
+  // Agreement with the float network on seeded inputs it was not calibrated on.
+  let top1 = 0;
+  let top5 = 0;
+  let sqnrSum = 0;
+  let top5Sparse = 0;
+  const seeds = [1, 2, 3, 4, 5];
+  for (const seed of seeds) {
+    const img = syntheticImage(spec.inputShape, seed);
+    const fl = floatNet.run(img).logits;
+    const ql = int8Net.run(img).logits;
+    const sl = sparseNet.run(img).logits;
+    const tf = topK(fl, 5);
+    const tq = topK(ql, 5);
+    if (tf[0] === tq[0]) top1++;
+    top5 += tf.filter((c) => tq.includes(c)).length;
+    top5Sparse += tf.filter((c) => topK(sl, 5).includes(c)).length;
+    sqnrSum += sqnr(fl, ql);
+  }
+  console.log(`\nagreement with float32 over ${seeds.length} seeded images:`);
+  console.log(`  int8: top-1 ${top1}/${seeds.length}, top-5 overlap ${(top5 / seeds.length).toFixed(1)}/5, logits SQNR ${(sqnrSum / seeds.length).toFixed(1)} dB`);
+  console.log(`  int8 with 70% sparse 1×1 layers (pruned after training, no fine-tuning): top-5 overlap ${(top5Sparse / seeds.length).toFixed(1)}/5`);
+  console.log(`\nweights are deterministic synthetic ones (no download); load your own with the weight API (README).`);
 }
 
 await main();
