@@ -59,3 +59,4 @@ export { createObserver, type Observer, type ObserverKind, type ObserverOptions 
 export { calibrate, FloatNetwork, QuantizedNetwork, sqnr, topK, type ActivationParams, type LayerTiming, type QuantizeModelOptions, type RunResult } from "./models/network.js";
 export { efficientNetLite0, mobileNetV2, MODELS, squeezeNet11, syntheticImage } from "./models/architectures.js";
 export { layerInputs, parameterCount, type Activation, type LayerSpec, type ModelSpec } from "./models/spec.js";
+export { exportWeights, importWeights, type WeightsManifest } from "./models/weights-io.js";
