@@ -56,7 +56,7 @@ export { avgPool2d, globalAvgPool, maxPool2d, type Pool2dOptions } from "./ops/p
 export { concat, requantTable } from "./ops/concat.js";
 export { mulChannels, softmax } from "./ops/mul-channels.js";
 export { createObserver, type Observer, type ObserverKind, type ObserverOptions } from "./calibrate.js";
-export { calibrate, FloatNetwork, QuantizedNetwork, sqnr, topK, type ActivationParams, type LayerTiming, type QuantizeModelOptions, type RunResult } from "./models/network.js";
+export { calibrate, FloatNetwork, QuantizedNetwork, sqnr, topK, type ActivationParams, type LayerTiming, type QuantizedLayer, type QuantizeModelOptions, type RunResult } from "./models/network.js";
 export { efficientNetLite0, mobileNetV2, MODELS, squeezeNet11, syntheticImage } from "./models/architectures.js";
 export { layerInputs, parameterCount, type Activation, type LayerSpec, type ModelSpec } from "./models/spec.js";
 export { exportWeights, importWeights, type WeightsManifest } from "./models/weights-io.js";

@@ -197,11 +197,24 @@ function quantizeBias(b: Float32Array, inScale: number, wScales: Float32Array): 
   return Int32Array.from(b, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / (inScale * wScales[c]!)))));
 }
 
+/** What QuantizedNetwork computes for one weighted layer: enough to rebuild it elsewhere (e.g. an ONNX QDQ graph). */
+export interface QuantizedLayer {
+  readonly name: string;
+  /** int8 weights in the layer's layout ([OC, KH, KW, IC], [KH, KW, C] or [N, K]); for pruned layers, after pruning. */
+  readonly weights: Int8Array;
+  /** Per-output-channel weight scales (zero points are 0). */
+  readonly scales: Float32Array;
+  /** int32 bias = round(bias / (inputScale · scale[c])). */
+  readonly bias: Int32Array;
+}
+
 /** The int8 network: per-channel int8 weights, calibrated per-tensor activations. */
 export class QuantizedNetwork extends Network {
   readonly params: ActivationParams;
   readonly dtype: "int8" | "uint8";
   readonly stage: "fp32" | "fixedpoint";
+  /** The quantized weights and biases of every conv / dwconv / fc layer, by layer name. */
+  readonly quantized = new Map<string, QuantizedLayer>();
   private bytes = 0;
 
   constructor(qk: Qkern, spec: ModelSpec, params: ActivationParams, options: QuantizeModelOptions = {}) {
@@ -217,21 +230,27 @@ export class QuantizedNetwork extends Network {
         const pointwise = kh === 1 && kw === 1 && options.pointwiseSparsity !== undefined;
         const values = pointwise ? prune(q, [oc, ic], { sparsity: options.pointwiseSparsity!, structure: "block1x4", layout: "nk" }).weights : q;
         using t = qk.tensor(values, [oc, kh, kw, ic], { quant: { axis: 0, scale: scales } });
-        const packed = packConvWeights(t, { bias: quantizeBias(l.bias, inScale(l), scales), sparse: pointwise ? true : false });
+        const bias = quantizeBias(l.bias, inScale(l), scales);
+        this.quantized.set(l.name, { name: l.name, weights: values, scales, bias });
+        const packed = packConvWeights(t, { bias, sparse: pointwise ? true : false });
         this.bytes += packed.gemm.byteLength;
         this.packed.push(packed);
       } else if (l.op === "dwconv") {
         const [kh, kw, c] = l.shape;
         const { q, scales } = quantizeWeights(l.weights, c, (i) => i % c);
         using t = qk.tensor(q, [kh, kw, c], { quant: { axis: 2, scale: scales } });
-        const packed = packDepthwiseWeights(t, { bias: quantizeBias(l.bias, inScale(l), scales) });
+        const bias = quantizeBias(l.bias, inScale(l), scales);
+        this.quantized.set(l.name, { name: l.name, weights: q, scales, bias });
+        const packed = packDepthwiseWeights(t, { bias });
         this.bytes += packed.byteLength;
         this.packed.push(packed);
       } else if (l.op === "fc") {
         const [n, k] = l.shape;
         const { q, scales } = quantizeWeights(l.weights, n, (i) => Math.floor(i / k));
         using t = qk.tensor(q, [n, k], { quant: { axis: 0, scale: scales } });
-        const packed = packGemmWeights(t, { layout: "nk", bias: quantizeBias(l.bias, inScale(l), scales), sparse: false });
+        const bias = quantizeBias(l.bias, inScale(l), scales);
+        this.quantized.set(l.name, { name: l.name, weights: q, scales, bias });
+        const packed = packGemmWeights(t, { layout: "nk", bias, sparse: false });
         this.bytes += packed.byteLength;
         this.packed.push(packed);
       } else this.packed.push(null);
