@@ -2,9 +2,10 @@
 // this engine runs, then for every case of every chosen suite: setup (with correctness checks),
 // interleaved measurement of each variant, a table on stdout, and at the end the JSON document.
 // To add a suite, write bench/suites/<name>.ts exporting a `Suite` and list it in SUITES.
-// Two optional extensions (used by suites/dwconv.ts): a task may carry its own row name
-// (`variant`), so engines whose rows have different names are still measured interleaved in one
-// Variant; and a suite may have `summary(case, rows)`, whose lines print after the case's rows.
+// Three optional extensions: a task may carry its own row name (`variant`, suites/dwconv.ts), so
+// engines whose rows have different names are still measured interleaved in one Variant; a suite
+// may have `summary(case, rows)`, whose lines print after the case's rows; and `annotate(case, rows)`,
+// which returns the case's rows with fields of its own added for the JSON (suites/sparse.ts).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createQkern, detect, type Isa, type Qkern } from 'qkern';
@@ -14,14 +15,18 @@ import { envLine, meta, resultRow, tableHeader, tableRow, type ResultRow } from 
 import { dwconvSuite } from './suites/dwconv.js';
 import { gemmSuite } from './suites/gemm.js';
 import { quant } from './suites/quant.js';
+import { sparseSuite } from './suites/sparse.js';
 import { initTfjs, type Tfjs } from './tfjs.js';
 
 /** A task that names its own row (table and JSON `variant`) instead of its Variant's name. */
 type NamedTask = EngineTask & { readonly variant?: string };
-/** A suite that prints lines of its own after each case's rows (e.g. ratios across variants). */
-type SummarisingSuite = Suite & { summary?(caseName: string, rows: readonly ResultRow[]): readonly string[] };
+/** A suite that prints lines of its own after each case's rows (e.g. ratios across variants), or adds fields to them. */
+type SummarisingSuite = Suite & {
+  summary?(caseName: string, rows: readonly ResultRow[]): readonly string[];
+  annotate?(caseName: string, rows: readonly ResultRow[]): readonly ResultRow[];
+};
 
-const SUITES: readonly SummarisingSuite[] = [quant, gemmSuite, dwconvSuite];
+const SUITES: readonly SummarisingSuite[] = [quant, gemmSuite, dwconvSuite, sparseSuite];
 
 const FULL: MeasureOptions = { rounds: 15, timeMs: 150, minIterations: 5, warmupMs: 30 };
 const QUICK: MeasureOptions = { rounds: 5, timeMs: 25, minIterations: 3, warmupMs: 5 };
@@ -33,6 +38,8 @@ const FULL_BY_SUITE: Readonly<Record<string, MeasureOptions>> = {
   gemm: { rounds: 7, timeMs: 50, minIterations: 2, warmupMs: 10 },
   // dwconv: 14 cases of ~12 interleaved tasks (every build twice, four peers): ~2.5 minutes.
   dwconv: { rounds: 11, timeMs: 80, minIterations: 3, warmupMs: 10 },
+  // sparse: 9 cases of ~10 interleaved tasks (simd128 dense + 8 sparse + ORT; scalar on 2 cases).
+  sparse: { rounds: 11, timeMs: 100, minIterations: 3, warmupMs: 15 },
 };
 
 function usage(): string {
@@ -110,8 +117,9 @@ async function main(): Promise<number> {
       } finally {
         await run.teardown();
       }
-      results.push(...caseRows);
-      if (caseRows.length > 0) for (const line of suite.summary?.(c.name, caseRows) ?? []) console.log(line);
+      const rows = suite.annotate?.(c.name, caseRows) ?? caseRows;
+      results.push(...rows);
+      if (rows.length > 0) for (const line of suite.summary?.(c.name, rows) ?? []) console.log(line);
     }
   }
 

@@ -48,7 +48,7 @@ export { gemmInt4, packInt4Weights, PackedInt4Weights, type GemmInt4Options } fr
 export { depalettize, palettize, type PalettizedWeights, type PalettizeOptions } from "./palettize.js";
 export { gemmPalettized, packPalettizedWeights, PackedPalettizedWeights } from "./ops/gemm-palettized.js";
 export { prune, pruneGlobal, type PruneOptions, type PruneResult, type PruneStructure } from "./prune.js";
-export { SPARSE_THRESHOLD } from "./ops/pack-gemm-weights.js";
+export { SPARSE_THRESHOLD, SPARSE_THRESHOLD_SMALL_K } from "./ops/pack-gemm-weights.js";
 export { conv2d, packConvWeights, PackedConvWeights, type Conv2dOptions, type PackConvOptions } from "./ops/conv2d.js";
 export { add, type AddOptions } from "./ops/add.js";
 export { activation, activationTable, type ActivationFn, type ActivationOptions } from "./ops/activation.js";

@@ -27,32 +27,35 @@ export interface PruneResult<T extends Float32Array | Int8Array | Uint8Array> {
   readonly sqnr: number;
 }
 
-interface Group {
-  readonly tensor: number;
-  readonly score: number;
-  readonly members: number[];
+/** Groups of one tensor: how many, how many weights each, and the flat indices of group g's members. */
+interface Grouping {
+  readonly count: number;
+  readonly size: number;
+  members(g: number, out: Int32Array): void;
 }
 
-function groupsOf(t: number, w: ArrayLike<number>, k: number, n: number, structure: PruneStructure, layout: "kn" | "nk", zp: number, op: string): Group[] {
+function grouping(k: number, n: number, structure: PruneStructure, layout: "kn" | "nk", op: string): Grouping {
   const idx = (kk: number, col: number): number => (layout === "kn" ? kk * n + col : col * k + kk);
-  const val = (i: number): number => (w[i] as number) - zp;
-  const groups: Group[] = [];
-  const push = (members: number[]): void => {
-    groups.push({ tensor: t, score: Math.sqrt(members.reduce((s, i) => s + val(i) ** 2, 0)), members });
-  };
-  if (structure === "unstructured") {
-    for (let i = 0; i < k * n; i++) push([i]);
-  } else if (structure === "block1x4" || structure === "block1x8") {
+  if (structure === "unstructured") return { count: k * n, size: 1, members: (g, out) => { out[0] = g; } };
+  if (structure === "block1x4" || structure === "block1x8") {
     const size = structure === "block1x4" ? 4 : 8;
     if (k % size !== 0) throw new QkernError(op, "options.structure", `${structure} needs K divisible by ${size}, got K = ${k}`);
-    for (let col = 0; col < n; col++) for (let kk = 0; kk < k; kk += size) push(Array.from({ length: size }, (_, j) => idx(kk + j, col)));
-  } else if (structure === "block4x1") {
-    if (n % 4 !== 0) throw new QkernError(op, "options.structure", `block4x1 needs N divisible by 4, got N = ${n}`);
-    for (let col = 0; col < n; col += 4) for (let kk = 0; kk < k; kk++) push(Array.from({ length: 4 }, (_, j) => idx(kk, col + j)));
-  } else {
-    throw new QkernError(op, "options.structure", `unknown structure ${String(structure)}`);
+    const perCol = k / size;
+    return { count: n * perCol, size, members: (g, out) => {
+      const col = Math.floor(g / perCol);
+      const k0 = (g % perCol) * size;
+      for (let j = 0; j < size; j++) out[j] = idx(k0 + j, col);
+    } };
   }
-  return groups;
+  if (structure === "block4x1") {
+    if (n % 4 !== 0) throw new QkernError(op, "options.structure", `block4x1 needs N divisible by 4, got N = ${n}`);
+    return { count: (n / 4) * k, size: 4, members: (g, out) => {
+      const col = Math.floor(g / k) * 4;
+      const kk = g % k;
+      for (let j = 0; j < 4; j++) out[j] = idx(kk, col + j);
+    } };
+  }
+  throw new QkernError(op, "options.structure", `unknown structure ${String(structure)}`);
 }
 
 /**
@@ -95,14 +98,40 @@ export function pruneGlobal<T extends Float32Array | Int8Array | Uint8Array>(
       }
     });
   } else {
-    const groups = outs.flatMap(({ k, n, copy }, t) => groupsOf(t, copy, k, n, structure, layout, zp, op));
-    const total = outs.reduce((s, o) => s + o.k * o.n, 0);
-    const perGroup = groups.length > 0 ? groups[0]!.members.length : 1;
-    const drop = Math.round((sparsity * total) / perGroup);
-    const order = groups.map((g, i) => i).sort((x, y) => groups[x]!.score - groups[y]!.score || x - y);
-    for (const gi of order.slice(0, drop)) {
-      const g = groups[gi]!;
-      for (const i of g.members) outs[g.tensor]!.copy[i] = zp;
+    // Scores (L2 norm of each group) for every tensor, in one array; the lowest `drop` are zeroed,
+    // ties broken by position (tensor order, then group order).
+    const groupings = outs.map(({ k, n }) => grouping(k, n, structure, layout, op));
+    const size = groupings[0]?.size ?? 1;
+    const total = groupings.reduce((s, g) => s + g.count, 0);
+    const scores = new Float64Array(total);
+    const members = new Int32Array(size);
+    let at = 0;
+    outs.forEach(({ copy }, t) => {
+      const g = groupings[t]!;
+      for (let i = 0; i < g.count; i++) {
+        g.members(i, members);
+        let sum = 0;
+        for (let j = 0; j < size; j++) sum += ((copy[members[j]!] as number) - zp) ** 2;
+        scores[at++] = sum;
+      }
+    });
+    const drop = Math.min(total, Math.round((sparsity * outs.reduce((s, o) => s + o.k * o.n, 0)) / size));
+    if (drop > 0) {
+      const threshold = scores.slice().sort()[drop - 1]!;
+      let below = 0;
+      for (let i = 0; i < total; i++) if (scores[i]! < threshold) below++;
+      let ties = drop - below;
+      at = 0;
+      outs.forEach(({ copy }, t) => {
+        const g = groupings[t]!;
+        for (let i = 0; i < g.count; i++, at++) {
+          const s = scores[at]!;
+          if (s < threshold || (s === threshold && ties-- > 0)) {
+            g.members(i, members);
+            for (let j = 0; j < size; j++) copy[members[j]!] = zp;
+          }
+        }
+      });
     }
   }
   return outs.map(({ copy }, t) => {

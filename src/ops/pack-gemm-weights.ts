@@ -24,15 +24,19 @@ export interface PackGemmOptions {
    * `sparseThreshold` of the 1×4 blocks are all zero (the zero point); `true`/`false` force it.
    */
   readonly sparse?: "auto" | boolean;
-  /** Block sparsity from which `auto` packs sparse; default SPARSE_THRESHOLD (see README). */
+  /** Block sparsity from which `auto` packs sparse; default SPARSE_THRESHOLD (K ≥ 64) or SPARSE_THRESHOLD_SMALL_K. */
   readonly sparseThreshold?: number;
 }
 
 /**
- * Fraction of zero 1×4 blocks from which `packGemmWeights` packs sparse by default: the measured
- * break-even of the sparse kernels against the dense ones on this machine (README, sparse section).
+ * Fraction of zero 1×4 blocks from which `packGemmWeights` packs sparse by default. Measured
+ * break-even of the sparse kernels against the dense ones here (bench suite `sparse`, simd128):
+ * 34–44% for GEMMs with K ≥ 96, 65% for the 1×4096×4096 GEMV, 80% for K = 16. Packing happens
+ * before M is known, so the default covers the GEMV too; K < 64 uses SPARSE_THRESHOLD_SMALL_K.
  */
-export const SPARSE_THRESHOLD = 0.5;
+export const SPARSE_THRESHOLD = 0.65;
+/** `auto` threshold for K < 64, where a column has too few blocks for the sparse kernel to pay. */
+export const SPARSE_THRESHOLD_SMALL_K = 0.85;
 
 /**
  * Weights packed once for `gemm`: column blocks of 8, K pairs interleaved, zero points and the
@@ -129,7 +133,7 @@ export class PackedGemmWeights {
     this.denseByteLength = Math.ceil(n / 8) * gemmBlockBytes(k);
     const sparse = options.sparse ?? "auto";
     if (sparse !== "auto" && sparse !== true && sparse !== false) throw new QkernError(op, "options.sparse", `must be 'auto', true or false, got ${String(sparse)}`);
-    const threshold = options.sparseThreshold ?? SPARSE_THRESHOLD;
+    const threshold = options.sparseThreshold ?? (k < 64 ? SPARSE_THRESHOLD_SMALL_K : SPARSE_THRESHOLD);
     if (!(threshold >= 0 && threshold <= 1)) throw new QkernError(op, "options.sparseThreshold", `must be in [0, 1], got ${String(threshold)}`);
     const rt = this.rt;
     let format: "dense" | "sparse" = "dense";
