@@ -14,6 +14,7 @@ import { loadOrt, type Ort } from './ort.js';
 import { envLine, meta, resultRow, tableHeader, tableRow, type ResultRow } from './report.js';
 import { dwconvSuite } from './suites/dwconv.js';
 import { gemmSuite } from './suites/gemm.js';
+import { int4Suite } from './suites/int4.js';
 import { quant } from './suites/quant.js';
 import { sparseSuite } from './suites/sparse.js';
 import { initTfjs, type Tfjs } from './tfjs.js';
@@ -26,7 +27,7 @@ type SummarisingSuite = Suite & {
   annotate?(caseName: string, rows: readonly ResultRow[]): readonly ResultRow[];
 };
 
-const SUITES: readonly SummarisingSuite[] = [quant, gemmSuite, dwconvSuite, sparseSuite];
+const SUITES: readonly SummarisingSuite[] = [quant, gemmSuite, dwconvSuite, sparseSuite, int4Suite];
 
 const FULL: MeasureOptions = { rounds: 15, timeMs: 150, minIterations: 5, warmupMs: 30 };
 const QUICK: MeasureOptions = { rounds: 5, timeMs: 25, minIterations: 3, warmupMs: 5 };
@@ -40,6 +41,8 @@ const FULL_BY_SUITE: Readonly<Record<string, MeasureOptions>> = {
   dwconv: { rounds: 11, timeMs: 80, minIterations: 3, warmupMs: 10 },
   // sparse: 9 cases of ~10 interleaved tasks (simd128 dense + 8 sparse + ORT; scalar on 2 cases).
   sparse: { rounds: 11, timeMs: 100, minIterations: 3, warmupMs: 15 },
+  // int4: 8 cases up to 1x4096x11008 with ORT MatMulNBits at ~90 ms a call: ~2.5 minutes (355 s at FULL).
+  int4: { rounds: 9, timeMs: 80, minIterations: 3, warmupMs: 10 },
 };
 
 function usage(): string {
