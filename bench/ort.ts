@@ -74,9 +74,10 @@ function attributeProtos(a: OnnxAttributes | undefined): import('onnx-proto').on
  * Encodes a model of operators (default opset 13); inputs with `values` become initializers,
  * inputs no node produces become graph inputs, outputs no node reads become graph outputs; values
  * are identified by name (listed once). Several nodes in one model share one session, which costs
- * far less than one session per node when many small cases are compared.
+ * far less than one session per node when many small cases are compared. `extraOutputs` makes
+ * values that nodes also read graph outputs too (intermediate tensors, e.g. to locate a mismatch).
  */
-export function graphModel(nodes: readonly OnnxNode[], opset = 13): Uint8Array {
+export function graphModel(nodes: readonly OnnxNode[], opset = 13, extraOutputs: readonly OnnxValue[] = []): Uint8Array {
   const produced = new Set(nodes.flatMap((n) => n.outputs.map((v) => v.name)));
   const consumed = new Set(nodes.flatMap((n) => n.inputs.map((v) => v.name)));
   const inputs = [...new Map(nodes.flatMap((n) => n.inputs).filter((v) => !produced.has(v.name)).map((v) => [v.name, v])).values()];
@@ -101,7 +102,7 @@ export function graphModel(nodes: readonly OnnxNode[], opset = 13): Uint8Array {
       })),
       initializer,
       input: inputs.filter((v) => v.values === undefined).map(valueInfo),
-      output: nodes.flatMap((n) => n.outputs).filter((v) => !consumed.has(v.name)).map(valueInfo),
+      output: [...nodes.flatMap((n) => n.outputs).filter((v) => !consumed.has(v.name)), ...extraOutputs.filter((v) => consumed.has(v.name))].map(valueInfo),
     },
   });
   return onnx.ModelProto.encode(model).finish();

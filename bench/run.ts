@@ -13,6 +13,7 @@ import { measure, type Context, type EngineTask, type MeasureOptions, type Suite
 import { loadOrt, type Ort } from './ort.js';
 import { envLine, meta, resultRow, tableHeader, tableRow, type ResultRow } from './report.js';
 import { dwconvSuite } from './suites/dwconv.js';
+import { e2eSuite } from './suites/e2e.js';
 import { gemmSuite } from './suites/gemm.js';
 import { int4Suite } from './suites/int4.js';
 import { quant } from './suites/quant.js';
@@ -27,7 +28,7 @@ type SummarisingSuite = Suite & {
   annotate?(caseName: string, rows: readonly ResultRow[]): readonly ResultRow[];
 };
 
-const SUITES: readonly SummarisingSuite[] = [quant, gemmSuite, dwconvSuite, sparseSuite, int4Suite];
+const SUITES: readonly SummarisingSuite[] = [quant, gemmSuite, dwconvSuite, sparseSuite, int4Suite, e2eSuite];
 
 const FULL: MeasureOptions = { rounds: 15, timeMs: 150, minIterations: 5, warmupMs: 30 };
 const QUICK: MeasureOptions = { rounds: 5, timeMs: 25, minIterations: 3, warmupMs: 5 };

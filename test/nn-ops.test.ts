@@ -118,6 +118,20 @@ describeBuilds("network ops", (get) => {
     }), { numRuns: 100 });
   });
 
+  it("add (fp32): the output zero point enters before rounding, as in ONNX Runtime's QLinearAdd", () => {
+    // Found by the ORT network-parity test (EfficientNet-Lite0, uint8, node add45): v = 91.49999237
+    // and zy = 128 give f32(v + 128) = 219.5 → 220 in ORT; rounding v first gave 219. 20 copies run
+    // through the 16-wide SIMD body and the scalar tail.
+    const qk = get();
+    const qa = { scale: 0.046363428, zeroPoint: 137 };
+    const qb = { scale: 0.033655547, zeroPoint: 134 };
+    const qy = { scale: 0.047640972, zeroPoint: 128 };
+    using at = qk.tensor(new Uint8Array(20).fill(194), [20], { quant: qa });
+    using bt = qk.tensor(new Uint8Array(20).fill(185), [20], { quant: qb });
+    using y = add(at, bt, { output: qy, stage: "fp32" });
+    expect(Array.from(y.toArray())).toEqual(new Array(20).fill(220));
+  });
+
   it("table activations equal QuantizeLinear(fn(DequantizeLinear(q)))", () => {
     const fns: Record<ActivationFn, (x: number) => number> = {
       relu: (x) => Math.max(0, x), relu6: (x) => Math.min(6, Math.max(0, x)), sigmoid: (x) => 1 / (1 + Math.exp(-x)),

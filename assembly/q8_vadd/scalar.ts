@@ -2,8 +2,11 @@ import { rdbpot, srdhm } from "../output/scalar";
 
 // Quantized elementwise add, the DequantizeLinear → Add → QuantizeLinear semantics (and ONNX
 // Runtime's QLinearAdd): va = f32(sa · f32(a − za)), vb likewise, y = clamp(roundHalfEven(
-// f32(f32(va + vb) / sy)) + zy), all float32. Inputs and output are 8-bit; `unsigned_` tells how to
+// f32(f32(va + vb) / sy)) + zy), all float32 (see below for where zy enters). Inputs and output are 8-bit; `unsigned_` tells how to
 // read the inputs, the output bytes are the low byte of the clamped value ([qmin, qmax] given).
+// The output zero point is added in float32 before rounding, as ONNX Runtime's QLinearAdd does:
+// y = roundHalfEven(f32(clamp(v, qmin − zy, qmax − zy) + zy)). Rounding v first and adding zy
+// after differs when v + zy rounds to a tie (v = 91.49999237, zy = 128: 219.5 → 220, not 219).
 // params (f32/i32 words): 0 sa, 4 za, 8 sb, 12 zb, 16 sy, 20 zy, 24 qmin, 28 qmax.
 //
 // Export `q8_vadd_fp32__<isa>(a, b, y, n, unsigned_, params)`.
@@ -13,7 +16,7 @@ import { rdbpot, srdhm } from "../output/scalar";
   let v = (sa * <f32>(a - za) + sb * <f32>(b - zb)) / sy;
   v = max<f32>(v, lo);
   v = min<f32>(v, hi);
-  return <i32>nearest<f32>(v) + zy;
+  return <i32>nearest<f32>(v + <f32>zy);
 }
 
 export function q8_vadd_fp32__scalar(a: usize, b: usize, y: usize, n: u32, unsigned_: i32, params: usize): void {

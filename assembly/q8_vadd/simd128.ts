@@ -5,13 +5,13 @@ import { MAGIC_F32, MAGIC_F32_BITS, narrowToBytes } from "../output/simd128";
 import { addOne } from "./scalar";
 
 // @ts-ignore: decorator
-@inline function part(qa: v128, qb: v128, vsa: v128, vza: v128, vsb: v128, vzb: v128, vsy: v128, vlo: v128, vhi: v128, vmagic: v128, vbias: v128): v128 {
+@inline function part(qa: v128, qb: v128, vsa: v128, vza: v128, vsb: v128, vzb: v128, vsy: v128, vlo: v128, vhi: v128, vzy: v128, vmagic: v128, vbias: v128): v128 {
   const fa = f32x4.mul(vsa, f32x4.convert_i32x4_s(i32x4.sub(qa, vza)));
   const fb = f32x4.mul(vsb, f32x4.convert_i32x4_s(i32x4.sub(qb, vzb)));
   let v = f32x4.div(f32x4.add(fa, fb), vsy);
   v = f32x4.pmax(vlo, v);
   v = f32x4.pmin(vhi, v);
-  return i32x4.sub(f32x4.add(v, vmagic), vbias);
+  return i32x4.sub(f32x4.add(f32x4.add(v, vzy), vmagic), vbias);
 }
 
 export function q8_vadd_fp32__simd128(a: usize, b: usize, y: usize, n: u32, unsigned_: i32, params: usize): void {
@@ -27,7 +27,7 @@ export function q8_vadd_fp32__simd128(a: usize, b: usize, y: usize, n: u32, unsi
   const shift: i32 = unsigned_ ? 128 : 0;
   const vza = i32x4.splat(za - shift), vzb = i32x4.splat(zb - shift);
   const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
-  const vmagic = f32x4.splat(MAGIC_F32), vbias = i32x4.splat(MAGIC_F32_BITS - zy);
+  const vmagic = f32x4.splat(MAGIC_F32), vbias = i32x4.splat(MAGIC_F32_BITS), vzy = f32x4.splat(<f32>zy);
   const vflip = i8x16.splat(unsigned_ ? -128 : 0);
   let i: u32 = 0;
   for (; i + 16 <= n; i += 16) {
@@ -35,10 +35,10 @@ export function q8_vadd_fp32__simd128(a: usize, b: usize, y: usize, n: u32, unsi
     const xb = v128.xor(v128.load(b + i), vflip);
     const al = i16x8.extend_low_i8x16_s(xa), ah = i16x8.extend_high_i8x16_s(xa);
     const bl = i16x8.extend_low_i8x16_s(xb), bh = i16x8.extend_high_i8x16_s(xb);
-    const q0 = part(i32x4.extend_low_i16x8_s(al), i32x4.extend_low_i16x8_s(bl), vsa, vza, vsb, vzb, vsy, vlo, vhi, vmagic, vbias);
-    const q1 = part(i32x4.extend_high_i16x8_s(al), i32x4.extend_high_i16x8_s(bl), vsa, vza, vsb, vzb, vsy, vlo, vhi, vmagic, vbias);
-    const q2 = part(i32x4.extend_low_i16x8_s(ah), i32x4.extend_low_i16x8_s(bh), vsa, vza, vsb, vzb, vsy, vlo, vhi, vmagic, vbias);
-    const q3 = part(i32x4.extend_high_i16x8_s(ah), i32x4.extend_high_i16x8_s(bh), vsa, vza, vsb, vzb, vsy, vlo, vhi, vmagic, vbias);
+    const q0 = part(i32x4.extend_low_i16x8_s(al), i32x4.extend_low_i16x8_s(bl), vsa, vza, vsb, vzb, vsy, vlo, vhi, vzy, vmagic, vbias);
+    const q1 = part(i32x4.extend_high_i16x8_s(al), i32x4.extend_high_i16x8_s(bl), vsa, vza, vsb, vzb, vsy, vlo, vhi, vzy, vmagic, vbias);
+    const q2 = part(i32x4.extend_low_i16x8_s(ah), i32x4.extend_low_i16x8_s(bh), vsa, vza, vsb, vzb, vsy, vlo, vhi, vzy, vmagic, vbias);
+    const q3 = part(i32x4.extend_high_i16x8_s(ah), i32x4.extend_high_i16x8_s(bh), vsa, vza, vsb, vzb, vsy, vlo, vhi, vzy, vmagic, vbias);
     v128.store(y + i, narrowToBytes(q0, q1, q2, q3));
   }
   for (; i < n; i++) {

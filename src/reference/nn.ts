@@ -71,10 +71,10 @@ export function conv2dFloat(g: RefConv, x: ArrayLike<number>, w: ArrayLike<numbe
   });
 }
 
-/** Quantized add, QDQ / QLinearAdd semantics (float32 steps). */
+/** Quantized add, ONNX Runtime QLinearAdd semantics (float32 steps; zy added in float32 before rounding). */
 export function qaddFp32(a: number, b: number, qa: { scale: number; zeroPoint: number }, qb: { scale: number; zeroPoint: number }, qy: { scale: number; zeroPoint: number }, qmin: number, qmax: number): number {
   const v = f(f(f(f(qa.scale) * (a - qa.zeroPoint)) + f(f(qb.scale) * (b - qb.zeroPoint))) / f(qy.scale));
-  return Math.min(qmax, Math.max(qmin, roundHalfEven(v) + qy.zeroPoint));
+  return Math.min(qmax, Math.max(qmin, roundHalfEven(f(v + qy.zeroPoint))));
 }
 
 /** Quantized add, TFLite fixed-point semantics (left shift 20). */
