@@ -92,6 +92,7 @@ async function main(): Promise<number> {
   const started = performance.now();
 
   for (const suite of suites) {
+    const suiteStarted = performance.now();
     const suiteOpts = (quick ? undefined : FULL_BY_SUITE[suite.name]) ?? opts;
     console.log(tableHeader(suite.name));
     if (suiteOpts !== opts) console.log(`(${suite.name}: ${suiteOpts.rounds} rounds × ${suiteOpts.timeMs} ms per task, at least ${suiteOpts.minIterations} calls)`);
@@ -125,6 +126,7 @@ async function main(): Promise<number> {
       results.push(...rows);
       if (rows.length > 0) for (const line of suite.summary?.(c.name, rows) ?? []) console.log(line);
     }
+    console.log(`(${suite.name}: ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s)`);
   }
 
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
