@@ -41,6 +41,15 @@ const FAMILIES: ReadonlyArray<{ family: string; variants: readonly string[]; isa
     ],
     isas: ["simd128"],
   },
+  {
+    family: "qs8_w7_gemm",
+    variants: [
+      "packw", "packa",
+      "int32_4x8c4", "fp32_4x8c4", "fixedpoint_4x8c4", "f32_4x8c4",
+      "int32_1x32c4", "fp32_1x32c4", "fixedpoint_1x32c4", "f32_1x32c4",
+    ],
+    isas: ["relaxed"],
+  },
   { family: "qs8_dwconv", variants: ["expand"], isas: ["scalar"] },
   ...(["qs8_dwconv", "qu8_dwconv"] as const).flatMap((family) => [
     { family, variants: ["int32_anyp1c", "fp32_anyp1c", "fixedpoint_anyp1c"], isas: ["scalar"] as Isa[] },
@@ -81,10 +90,15 @@ export function buildHas(build: Isa, kernel: KernelInfo): boolean {
   return ISA_RANK[kernel.isa] <= ISA_RANK[build];
 }
 
+/** Whether the runtime's build contains a kernel of this family and variant. */
+export function hasKernel(rt: Runtime, family: string, variant: string): boolean {
+  return KERNELS.some((k) => k.family === family && k.variant === variant && buildHas(rt.isa, k));
+}
+
 /** The first of `variants` (in order of preference) that the runtime's build contains. */
 export function pickFirstKernel(rt: Runtime, family: string, variants: readonly string[]): KernelFn {
   for (const v of variants) {
-    if (KERNELS.some((k) => k.family === family && k.variant === v && buildHas(rt.isa, k))) return pickKernel(rt, family, v);
+    if (hasKernel(rt, family, v)) return pickKernel(rt, family, v);
   }
   throw new Error(`qkern internal: none of ${family} ${variants.join(", ")} in the ${rt.isa} build`);
 }

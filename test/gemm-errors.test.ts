@@ -37,6 +37,19 @@ describe("gemm error catalogue", async () => {
     expectError(() => packGemmWeights(b, { floatBias: [1, 2, NaN, 0] }), "packGemmWeights", "options.floatBias", /not finite/);
   });
 
+  it("reduceRange refuses weights outside the 7-bit range, float weights and non-boolean values", () => {
+    const b7 = qk.tensor(new Int8Array([-64, 63, 0, 64, 1, 2]), [3, 2], { quant: { scale: 0.1 } });
+    expectError(() => packGemmWeights(b7, { reduceRange: true }), "packGemmWeights", "b",
+      /reduceRange needs 7-bit int8 weights in \[-64, 63\], got 64 at k = 1, n = 1 \(b: int8\[3,2\], layout 'kn'\); quantize with chooseQuantParams\(min, max, \{ reduceRange: true \}\)/);
+    expectError(() => packGemmWeights(b7, { reduceRange: true, layout: "nk" }), "packGemmWeights", "b", /got 64 at k = 1, n = 1 \(b: int8\[3,2\], layout 'nk'\)/);
+    const u7 = qk.tensor(new Uint8Array([0, 127, 128, 5]), [2, 2], { quant: { scale: 0.1, zeroPoint: 200 } });
+    expectError(() => packGemmWeights(u7, { reduceRange: true }), "packGemmWeights", "b", /7-bit uint8 weights in \[0, 127\], got 128 at k = 1, n = 0/);
+    expectError(() => packGemmWeights(qk.tensor(new Int8Array([-65, 0]), [1, 2]), { reduceRange: true }), "packGemmWeights", "b", /got -65 at k = 0, n = 0/);
+    expectError(() => packGemmWeights(qk.tensor([0.5, 1], [1, 2]), { reduceRange: true }), "packGemmWeights", "options.reduceRange", /applies to int8\/uint8 weights, got float32\[1,2\]/);
+    expectError(() => packGemmWeights(b, { reduceRange: "yes" as unknown as boolean }), "packGemmWeights", "options.reduceRange", /must be true or false, got yes/);
+    expect(packGemmWeights(qk.tensor(new Uint8Array([0, 127, 64, 5]), [2, 2]), { reduceRange: true }).reduceRange).toBe(true);
+  });
+
   it("scale / zero-point arity and missing parameters", () => {
     expectError(() => qk.tensor(new Int8Array(12), [3, 4], { quant: { axis: 1, scale: [0.1, 0.1] } }), "tensor", "options.quant.scale", /must hold 4 values/);
     const plain = packGemmWeights(qk.tensor(new Int8Array(12), [3, 4]));
@@ -68,6 +81,7 @@ describe("gemm error catalogue", async () => {
     expectError(() => gemm(ua, wb), "gemm", "a", /K = 70000 risks int32 overflow: 70000 · 255 · 128 .* split K into parts of at most 65793/);
     const sa = qk.tensor(new Int8Array(k), [1, k], { quant: { scale: 1, zeroPoint: 0 } });
     expect(gemm(sa, wb).shape).toEqual([1, 1]); // int8 · int8 with zero points 0: 70000 · 128 · 128 < 2^31
+    expect(gemm(ua, packGemmWeights(bigB, { reduceRange: true })).shape).toEqual([1, 1]); // 7-bit B: 70000 · 255 · 64 < 2^31
   });
 
   it("checks the output-stage options", () => {

@@ -112,3 +112,14 @@ export function withRaw<T>(qk: Qkern, fn: (s: RawScope) => T): T {
     s.free();
   }
 }
+
+/** xorshift32 in [0, 1): reproducible test data from a seed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}

@@ -79,7 +79,27 @@ describe("chooseQuantParams", () => {
     expect(chooseQuantParams(0, 0)).toEqual({ scale: 1, zeroPoint: -128, qmin: -128, qmax: 127 });
   });
 
+  it("gives 7-bit (reduce-range) parameters whose quantized range packGemmWeights({ reduceRange }) accepts", () => {
+    expect(chooseQuantParams(-0.5, 0.25, { scheme: "symmetric", reduceRange: true })).toEqual({ scale: Math.fround(0.5 / 63), zeroPoint: 0, qmin: -64, qmax: 63 });
+    expect(chooseQuantParams(-0.5, 0.25, { scheme: "symmetric", reduceRange: true, narrowRange: true })).toMatchObject({ qmin: -63, qmax: 63 });
+    expect(chooseQuantParams(-1, 2, { dtype: "uint8", scheme: "symmetric", reduceRange: true })).toEqual({ scale: Math.fround(2 / 63), zeroPoint: 64, qmin: 0, qmax: 127 });
+    expect(chooseQuantParams(-1, 3, { reduceRange: true })).toEqual({ scale: Math.fround(4 / 127), zeroPoint: -32, qmin: -64, qmax: 63 });
+    fc.assert(fc.property(fc.float({ min: -100, max: 100, noNaN: true }), fc.float({ min: -100, max: 100, noNaN: true }), fc.constantFrom("int8" as const, "uint8" as const),
+      fc.constantFrom("symmetric" as const, "asymmetric" as const), (x, y, dtype, scheme) => {
+        const p = chooseQuantParams(Math.min(x, y), Math.max(x, y), { dtype, scheme, reduceRange: true });
+        // Quantizing the range's ends needs no saturation beyond one step (none when symmetric).
+        const slack = scheme === "symmetric" ? 0 : 1;
+        for (const v of [x, y, 0]) {
+          const q = roundHalfEven(Math.fround(v / p.scale)) + p.zeroPoint;
+          expect(q).toBeGreaterThanOrEqual(p.qmin - slack);
+          expect(q).toBeLessThanOrEqual(p.qmax + slack);
+        }
+        expect([p.qmin, p.qmax]).toEqual(dtype === "int8" ? [-64, 63] : [0, 127]);
+      }));
+  });
+
   it("refuses bad ranges and options", () => {
+    expect(() => chooseQuantParams(-1, 1, { dtype: "int4", reduceRange: true })).toThrow(/reduceRange: applies to int8\/uint8 only/);
     expect(() => chooseQuantParams(1, 0)).toThrow(/min must not exceed max/);
     expect(() => chooseQuantParams(NaN, 1)).toThrow(QkernError);
     expect(() => chooseQuantParams(-1, 1, { dtype: "uint8", narrowRange: true })).toThrow(/narrowRange/);

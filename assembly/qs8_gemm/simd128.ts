@@ -21,8 +21,7 @@ const L2_CHUNK: usize = 128 * 1024;
 
 /**
  * Output stage for one row of 8 accumulators (columns col..col+7, nc of them valid) at `out`:
- * adds the packed bias and the −zb·rowsum correction (`blk`, `rs`), then the shared 8-wide store;
- * the float32 stage (acc · sa · colScale + bias) is GEMM's own.
+ * adds the packed bias and the −zb·rowsum correction (`blk`, `rs`), then storeAcc.
  */
 // @ts-ignore: decorator
 @inline function storeRow(
@@ -32,6 +31,18 @@ const L2_CHUNK: usize = 128 * 1024;
   const vrs = i32x4.splat(rs);
   lo = i32x4.add(lo, i32x4.sub(v128.load(blk), i32x4.mul(v128.load(blk, 32), vrs)));
   hi = i32x4.add(hi, i32x4.sub(v128.load(blk, 16), i32x4.mul(v128.load(blk, 48), vrs)));
+  storeAcc(stage, lo, hi, col, nc, out, params, cp, sa, k0, k1, k2, k3);
+}
+
+/**
+ * Stores one row of 8 finished accumulators through the output stage: the shared 8-wide store, or
+ * GEMM's own float32 stage (acc · sa · colScale + bias). Also used by the 7-bit-weight kernels.
+ */
+// @ts-ignore: decorator
+@inline export function storeAcc(
+  stage: i32, lo: v128, hi: v128, col: u32, nc: u32, out: usize, params: usize, cp: usize, sa: f32,
+  k0: v128, k1: v128, k2: v128, k3: v128,
+): void {
   if (stage == STAGE_F32) {
     const at = params + OUT_ARRAYS + (<usize>col << 2);
     const vsa = f32x4.splat(sa);
@@ -223,6 +234,25 @@ export function qs8_gemm_f32_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, r
   gemvSimd(STAGE_F32, n, k, a, rowsums, w, c, params, rowScale);
 }
 
+/** Stores the 4×4 transpose of 32-bit lanes: 64 bytes at `out`, vector i = lane i of x0, x1, x2, x3. */
+// @ts-ignore: decorator
+@inline export function transposeStore(out: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  const t01lo = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5);
+  const t01hi = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7);
+  const t23lo = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5);
+  const t23hi = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 0, 2));
+  v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 1, 3), 16);
+  v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 0, 2), 32);
+  v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 1, 3), 48);
+}
+
+/** Sum of the 4 int32 lanes (wrapping). */
+// @ts-ignore: decorator
+@inline export function hsum(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
 /** packa (scalar.ts contract) with 8 K values per step: widen, subtract za, transpose 4 rows. */
 export function qs8_gemm_packa__simd128(
   a: usize, m: u32, k: u32, lda: usize, unsigned_: i32, za: usize, zaStride: usize, dst: usize, rowsums: usize,
@@ -262,21 +292,14 @@ export function qs8_gemm_packa__simd128(
       vs1 = i32x4.add(vs1, i32x4.extadd_pairwise_i16x8_s(x1));
       vs2 = i32x4.add(vs2, i32x4.extadd_pairwise_i16x8_s(x2));
       vs3 = i32x4.add(vs3, i32x4.extadd_pairwise_i16x8_s(x3));
-      // 4×4 transpose of 32-bit pairs: out[p] = (row0 pair p, row1 pair p, row2 pair p, row3 pair p).
-      const t01lo = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5);
-      const t01hi = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7);
-      const t23lo = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5);
-      const t23hi = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7);
-      v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 0, 2));
-      v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 1, 3), 16);
-      v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 0, 2), 32);
-      v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 1, 3), 48);
+      // out[p] = (row0 pair p, row1 pair p, row2 pair p, row3 pair p).
+      transposeStore(out, x0, x1, x2, x3);
       out += 64;
     }
-    let s0 = i32x4.extract_lane(vs0, 0) + i32x4.extract_lane(vs0, 1) + i32x4.extract_lane(vs0, 2) + i32x4.extract_lane(vs0, 3);
-    let s1 = i32x4.extract_lane(vs1, 0) + i32x4.extract_lane(vs1, 1) + i32x4.extract_lane(vs1, 2) + i32x4.extract_lane(vs1, 3);
-    let s2 = i32x4.extract_lane(vs2, 0) + i32x4.extract_lane(vs2, 1) + i32x4.extract_lane(vs2, 2) + i32x4.extract_lane(vs2, 3);
-    let s3 = i32x4.extract_lane(vs3, 0) + i32x4.extract_lane(vs3, 1) + i32x4.extract_lane(vs3, 2) + i32x4.extract_lane(vs3, 3);
+    let s0 = hsum(vs0);
+    let s1 = hsum(vs1);
+    let s2 = hsum(vs2);
+    let s3 = hsum(vs3);
     for (; kk < kp; kk++) {
       const inK = kk < k;
       const v0: i32 = inK ? (unsigned_ ? <i32>load<u8>(a0 + kk) : <i32>load<i8>(a0 + kk)) - i16x8.extract_lane_s(z0, 0) - shift : 0;

@@ -36,6 +36,7 @@ type Kind = "int32" | "float32" | OutputStage;
  * Integer matrix multiply C[M, N] = (A − za) · (B − zb) with packed weights, then an output stage.
  * A is [M, K] int8/uint8; its zero point is per tensor, or per row (quant axis 0) for dynamically
  * quantized activations. All four signedness combinations of A and B run the same SIMD kernel.
+ * Weights packed with `reduceRange` (7-bit) run the relaxed build's 7-bit kernels there.
  *
  * @example
  * ```ts
@@ -86,11 +87,12 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
     }
     return out;
   }
-  // One scratch block: packed A | row sums | zero points | row scales (16-byte aligned pieces).
-  const kp = k + (k & 1);
+  // One scratch block: packed A | row sums (7-bit weights: row sums, zero points, partial sums) |
+  // zero points | row scales (16-byte aligned pieces).
+  const w7 = w.packing === "w7";
   const rows = (m + 3) & ~3;
-  const rowsumsAt = rows * kp * 2;
-  const zaAt = rowsumsAt + rows * 4;
+  const rowsumsAt = w7 ? (rows * ((k + 3) & ~3) + 15) & ~15 : rows * (k + (k & 1)) * 2;
+  const zaAt = rowsumsAt + rows * (w7 ? 40 : 4);
   const scaleAt = zaAt + ((4 * (perRowA ? m : 1) + 15) & ~15);
   const scratch = rt.alloc(scaleAt + 4 * (perRowA ? m : 1), op);
   try {
@@ -101,11 +103,12 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
       if (perRowA) v.f32.set((aq as { scale: Float32Array }).scale, (scratch + scaleAt) >> 2);
       else v.f32[(scratch + scaleAt) >> 2] = (aq as PerTensorQuant).scale;
     }
-    const kernels = gemmKernels(rt);
-    const packa = options.forcePacka ? rt.kernel(`qs8_gemm_packa__${options.forcePacka}`) : kernels.packa;
+    const family = w7 ? "qs8_w7_gemm" : "qs8_gemm";
+    const kernels = gemmKernels(rt, family);
+    const packa = options.forcePacka && !w7 ? rt.kernel(`qs8_gemm_packa__${options.forcePacka}`) : kernels.packa;
     packa(at.ptr, m, k, k, at.dtype === "uint8" ? 1 : 0, scratch + zaAt, perRowA ? 4 : 0, scratch, scratch + rowsumsAt);
     const stage = kind === "float32" ? "f32" : kind;
-    const kernel = options.forceTile ? pickKernel(rt, "qs8_gemm", `${stage}_${options.forceTile}`)
+    const kernel = options.forceTile ? pickKernel(rt, family, `${stage}_${options.forceTile}`)
       : m === 1 ? kernels.one[stage] : kernels.many[stage];
     const esize = kind === "int32" || kind === "float32" ? 4 : 1;
     kernel(m, n, k, scratch, scratch + rowsumsAt, wPtr, out.ptr, n * esize, params, scratch + scaleAt, perRowA ? 4 : 0);
@@ -152,17 +155,24 @@ interface GemmKernels {
   readonly many: Record<StageName, KernelFn>;
   readonly one: Record<StageName, KernelFn>;
 }
-const kernelCache = new WeakMap<Runtime, GemmKernels>();
+const kernelCache = new WeakMap<Runtime, Map<string, GemmKernels>>();
+/** Tiles in order of preference, for M > 1 and M = 1, per family: 8-bit weights, or 7-bit weights in the relaxed build. */
+const TILES = {
+  qs8_gemm: { many: ["4x8c2", "1x8c2"], one: ["1x32c2", "4x8c2", "1x8c2"] },
+  qs8_w7_gemm: { many: ["4x8c4"], one: ["1x32c4", "4x8c4"] },
+} as const;
 
 /** The build's best packer and kernels per stage, for M > 1 and M = 1, resolved once. */
-function gemmKernels(rt: Runtime): GemmKernels {
-  let k = kernelCache.get(rt);
+function gemmKernels(rt: Runtime, family: keyof typeof TILES): GemmKernels {
+  let byFamily = kernelCache.get(rt);
+  if (!byFamily) kernelCache.set(rt, (byFamily = new Map()));
+  let k = byFamily.get(family);
   if (!k) {
     const stages: StageName[] = ["int32", "fp32", "fixedpoint", "f32"];
-    const pick = (tiles: string[]): Record<StageName, KernelFn> =>
-      Object.fromEntries(stages.map((s) => [s, pickFirstKernel(rt, "qs8_gemm", tiles.map((t) => `${s}_${t}`))])) as Record<StageName, KernelFn>;
-    k = { packa: pickKernel(rt, "qs8_gemm", "packa"), many: pick(["4x8c2", "1x8c2"]), one: pick(["1x32c2", "4x8c2", "1x8c2"]) };
-    kernelCache.set(rt, k);
+    const pick = (tiles: readonly string[]): Record<StageName, KernelFn> =>
+      Object.fromEntries(stages.map((s) => [s, pickFirstKernel(rt, family, tiles.map((t) => `${s}_${t}`))])) as Record<StageName, KernelFn>;
+    k = { packa: pickKernel(rt, family, "packa"), many: pick(TILES[family].many), one: pick(TILES[family].one) };
+    byFamily.set(family, k);
   }
   return k;
 }

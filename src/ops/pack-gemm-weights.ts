@@ -1,6 +1,6 @@
 import { QkernError, describeShape } from "../errors.js";
-import { isPerAxisQuant } from "../quant.js";
-import { pickKernel } from "../registry.js";
+import { REDUCED_RANGE, isPerAxisQuant } from "../quant.js";
+import { hasKernel, pickKernel } from "../registry.js";
 import type { Qkern } from "../qkern.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { Tensor } from "../tensor.js";
@@ -9,6 +9,11 @@ import { checkTensor, withScratch } from "./common.js";
 /** Bytes of one packed block of 8 columns (assembly/qs8_gemm/layout.ts). */
 export function gemmBlockBytes(k: number): number {
   return 64 + 8 * (k + (k & 1));
+}
+
+/** Bytes of one packed block of 8 columns of 7-bit weights (assembly/qs8_w7_gemm/layout.ts). */
+function w7BlockBytes(k: number): number {
+  return 96 + 8 * ((k + 3) & ~3);
 }
 
 /** Options of `packGemmWeights`. */
@@ -26,6 +31,14 @@ export interface PackGemmOptions {
   readonly sparse?: "auto" | boolean;
   /** Block sparsity from which `auto` packs sparse; default SPARSE_THRESHOLD (K ≥ 64) or SPARSE_THRESHOLD_SMALL_K. */
   readonly sparseThreshold?: number;
+  /**
+   * The weights are 7-bit ("reduce range", ONNX Runtime's quantizer option for x86 without VNNI):
+   * int8 in [−64, 63] or uint8 in [0, 127], any zero points (`chooseQuantParams(min, max,
+   * { reduceRange: true })` gives such parameters). Packing checks the values and refuses others.
+   * The relaxed build then runs its 7-bit kernels (qs8_w7_gemm, relaxed dot products); other builds
+   * run their 8-bit kernels. Results are identical either way.
+   */
+  readonly reduceRange?: boolean;
 }
 
 /**
@@ -53,6 +66,13 @@ export class PackedGemmWeights {
   readonly dtype: "int8" | "uint8" | "float32";
   /** `dense` (column blocks of 8) or `sparse` (nonzero 1×4 blocks per column). */
   readonly format: "dense" | "sparse";
+  /** Packed with `reduceRange: true`: the values are 7-bit (int8 in [−64, 63], uint8 in [0, 127]). */
+  readonly reduceRange: boolean;
+  /**
+   * @internal Dense layout: `c2` (assembly/qs8_gemm/layout.ts) or `w7` (7-bit weights packed for the
+   * relaxed kernels, assembly/qs8_w7_gemm/layout.ts).
+   */
+  readonly packing: "c2" | "w7";
   /** Fraction of 1×4 blocks along K whose 4 weights all equal the zero point. */
   readonly blockSparsity: number;
   /** Bytes the dense packing takes (equal to byteLength when dense). */
@@ -89,7 +109,11 @@ export class PackedGemmWeights {
     this.k = k;
     this.n = n;
     this.dtype = b.dtype;
+    this.reduceRange = options.reduceRange ?? false;
+    if (typeof this.reduceRange !== "boolean") throw new QkernError(op, "options.reduceRange", `must be true or false, got ${String(this.reduceRange)}`);
     if (b.dtype === "float32") {
+      if (this.reduceRange) throw new QkernError(op, "options.reduceRange", `applies to int8/uint8 weights, got ${b}`);
+      this.packing = "c2";
       this.scales = null;
       this.zeroPoints = new Int32Array(n);
       this.maxAbsB = 0;
@@ -121,21 +145,23 @@ export class PackedGemmWeights {
     }
     this.scales = q === null ? null : isPerAxisQuant(q) ? q.scale.slice() : new Float32Array(n).fill(q.scale);
     this.zeroPoints = q === null ? new Int32Array(n) : isPerAxisQuant(q) ? q.zeroPoint.slice() : new Int32Array(n).fill(q.zeroPoint);
-    const range = b.dtype === "int8" ? [-128, 127] : [0, 255];
+    if (this.reduceRange) checkReducedRange(op, b as Tensor<"int8" | "uint8">, layout);
+    const range = this.reduceRange ? REDUCED_RANGE[b.dtype] : b.dtype === "int8" ? { min: -128, max: 127 } : { min: 0, max: 255 };
     let maxB = 0;
-    for (const z of this.zeroPoints) maxB = Math.max(maxB, z - range[0]!, range[1]! - z);
+    for (const z of this.zeroPoints) maxB = Math.max(maxB, z - range.min, range.max - z);
     this.maxAbsB = maxB;
     const bias = checkVector(op, "options.bias", options.bias, n, true);
     let maxBias = 0;
     if (bias) for (const v of bias) maxBias = Math.max(maxBias, Math.abs(v));
     this.maxAbsBias = maxBias;
     this.floatBias = options.floatBias === undefined ? null : Float32Array.from(checkVector(op, "options.floatBias", options.floatBias, n, false)!);
-    this.denseByteLength = Math.ceil(n / 8) * gemmBlockBytes(k);
+    const rt = this.rt;
+    this.packing = this.reduceRange && hasKernel(rt, "qs8_w7_gemm", "packw") ? "w7" : "c2";
+    this.denseByteLength = Math.ceil(n / 8) * (this.packing === "w7" ? w7BlockBytes(k) : gemmBlockBytes(k));
     const sparse = options.sparse ?? "auto";
     if (sparse !== "auto" && sparse !== true && sparse !== false) throw new QkernError(op, "options.sparse", `must be 'auto', true or false, got ${String(sparse)}`);
     const threshold = options.sparseThreshold ?? (k < 64 ? SPARSE_THRESHOLD_SMALL_K : SPARSE_THRESHOLD);
     if (!(threshold >= 0 && threshold <= 1)) throw new QkernError(op, "options.sparseThreshold", `must be in [0, 1], got ${String(threshold)}`);
-    const rt = this.rt;
     let format: "dense" | "sparse" = "dense";
     let blockSparsity = 0;
     let byteLength = this.denseByteLength;
@@ -156,7 +182,7 @@ export class PackedGemmWeights {
           pickKernel(rt, "qs8_spmm", "packw")(b.ptr, k, n, strideK, strideN, unsigned, zb!, 4, bias ? biasPtr! : 0, this.address);
         } else {
           this.address = rt.alloc(byteLength, op);
-          pickKernel(rt, "qs8_gemm", "packw")(b.ptr, k, n, strideK, strideN, unsigned, zb!, 4, bias ? biasPtr! : 0, this.address);
+          pickKernel(rt, this.packing === "w7" ? "qs8_w7_gemm" : "qs8_gemm", "packw")(b.ptr, k, n, strideK, strideN, unsigned, zb!, 4, bias ? biasPtr! : 0, this.address);
         }
       });
     } catch (e) {
@@ -174,8 +200,9 @@ export class PackedGemmWeights {
   }
 
   /**
-   * Byte offset of the packed layout (assembly/qs8_gemm/layout.ts) in the instance's memory, for
-   * the raw-pointer layer. Throws if disposed.
+   * Byte offset of the packed layout (assembly/qs8_gemm/layout.ts; reduce-range weights in the
+   * relaxed build: assembly/qs8_w7_gemm/layout.ts) in the instance's memory, for the raw-pointer
+   * layer. Throws if disposed.
    */
   get ptr(): number {
     return this.checkAlive("ptr");
@@ -200,6 +227,22 @@ export class PackedGemmWeights {
 
   [Symbol.dispose](): void {
     this.dispose();
+  }
+}
+
+/** Refuses weights outside the 7-bit range, naming the first offending element. */
+function checkReducedRange(op: string, b: Tensor<"int8" | "uint8">, layout: "kn" | "nk"): void {
+  const { min, max } = REDUCED_RANGE[b.dtype];
+  const data = b.data;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < min || v > max) {
+      const d1 = b.shape[1]!;
+      const [row, col] = [Math.floor(i / d1), i % d1];
+      const [kk, nn] = layout === "kn" ? [row, col] : [col, row];
+      throw new QkernError(op, "b", `reduceRange needs 7-bit ${b.dtype} weights in [${min}, ${max}], got ${v} at k = ${kk}, n = ${nn} ` +
+        `(b: ${b}, layout '${layout}'); quantize with chooseQuantParams(min, max, { reduceRange: true }) or pack without reduceRange`);
+    }
   }
 }
 
