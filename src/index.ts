@@ -12,10 +12,11 @@
  * @packageDocumentation
  */
 
+import "./dispose-symbol.js";
 export { createQkern, type CreateOptions } from "./runtime/create.js";
 export { detect, type Detection } from "./runtime/detect.js";
 export type { Isa } from "./runtime/load.js";
-export type { KernelFn, MemoryStats } from "./runtime/runtime.js";
+export type { KernelFn, LinearMemory, MemoryStats } from "./runtime/runtime.js";
 export { Qkern, type RawLayer } from "./qkern.js";
 export { Tensor, type DataOf, type ValuesOf, type TensorOptions } from "./tensor.js";
 export type { DType, QuantDType, IntDType } from "./dtype.js";

@@ -4,7 +4,7 @@ import { QkernError, describeShape } from "./errors.js";
 import { isDType, type DType } from "./dtype.js";
 import { KERNELS, buildHas, type KernelInfo } from "./registry.js";
 import type { Isa } from "./runtime/load.js";
-import type { KernelFn, MemoryStats, Runtime } from "./runtime/runtime.js";
+import type { KernelFn, LinearMemory, MemoryStats, Runtime } from "./runtime/runtime.js";
 import { Tensor, checkShape, checkValues, inferDType, quantFor, writeValues, type TensorOptions } from "./tensor.js";
 
 /**
@@ -14,8 +14,11 @@ import { Tensor, checkShape, checkValues, inferDType, quantFor, writeValues, typ
  * (assembly/<family>/*.ts). Nothing here validates arguments: a wrong pointer corrupts memory.
  */
 export interface RawLayer {
-  /** The instance's linear memory. Views of `memory.buffer` detach when it grows. */
-  readonly memory: WebAssembly.Memory;
+  /**
+   * The instance's linear memory (a `WebAssembly.Memory`; in `qkern/js` an object with the same
+   * `buffer` and `grow`). Views of `memory.buffer` detach when it grows.
+   */
+  readonly memory: LinearMemory;
   /** Allocates `bytes` bytes; returns the pointer. */
   alloc(bytes: number): number;
   /** Frees a pointer from `alloc`. */

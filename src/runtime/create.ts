@@ -50,7 +50,7 @@ export async function createQkern(options: CreateOptions = {}): Promise<Qkern> {
     module = await compileBuild(isa);
   }
   const instance = await WebAssembly.instantiate(module, {});
-  const rt = new Runtime(instance);
+  const rt = new Runtime(instance.exports as Record<string, unknown>);
   if (requested !== "auto" && rt.isa !== requested) {
     throw new QkernError(op, "options.module", `is the ${rt.isa} build, but options.isa asks for ${requested}`);
   }

@@ -1,5 +1,7 @@
 // The one object that touches a WebAssembly instance: exports, linear memory, typed views that
-// are re-taken after memory growth, allocation and statistics. Everything else calls it.
+// are re-taken after memory growth, allocation and statistics. Everything else calls it. The
+// instance may also be the wasm2js translation of the scalar build (`qkern/js`), whose exports
+// have the same names and whose memory has the same `buffer` and `grow`.
 
 import { QkernError } from "../errors.js";
 import type { Isa } from "./load.js";
@@ -7,8 +9,19 @@ import type { Isa } from "./load.js";
 /** A kernel export: raw pointers and integers in, nothing or a number out. */
 export type KernelFn = (...args: number[]) => number | void;
 
+/**
+ * Linear memory as the runtime uses it: a `WebAssembly.Memory`, or its stand-in in the JavaScript
+ * build (`qkern/js`). `buffer` is replaced (and earlier views detach or go stale) when it grows.
+ */
+export interface LinearMemory {
+  /** The current memory; a new ArrayBuffer after each growth. */
+  readonly buffer: ArrayBuffer;
+  /** Grows by `delta` 64 KiB pages; returns the previous size in pages. */
+  grow(delta: number): number;
+}
+
 interface CoreExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: LinearMemory;
   qk_alloc(size: number): number;
   qk_free(ptr: number): void;
   qk_bytes_in_use(): number;
@@ -44,16 +57,20 @@ export interface Views {
 /** @internal */
 export class Runtime {
   readonly isa: Isa;
-  readonly memory: WebAssembly.Memory;
+  readonly memory: LinearMemory;
   private readonly core: CoreExports;
   private readonly exportsByName: Record<string, unknown>;
   private cachedBuffer: ArrayBuffer | undefined;
   private cachedViews: Views | undefined;
 
-  constructor(instance: WebAssembly.Instance) {
-    this.exportsByName = instance.exports as Record<string, unknown>;
-    this.core = instance.exports as unknown as CoreExports;
+  /** `exports`: a WebAssembly instance's exports, or those of the wasm2js build. */
+  constructor(exports: Record<string, unknown>) {
+    this.exportsByName = exports;
+    this.core = exports as unknown as CoreExports;
     this.memory = this.core.memory;
+    if (typeof this.core.qk_isa !== "function" || typeof this.memory?.buffer !== "object") {
+      throw new QkernError("createQkern", "module", "not a qkern build (no qk_isa export or memory)");
+    }
     const code = this.core.qk_isa();
     const isa = ISA_CODES[code];
     if (isa === undefined) throw new QkernError("createQkern", "module", `not a qkern build (isa code ${code})`);

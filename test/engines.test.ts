@@ -1,0 +1,122 @@
+// Engine matrix: the conformance workload (src/conformance.ts) in every engine qkern claims, each
+// compared case by case with Node's scalar build in this process (whose outputs
+// test/conformance.test.ts checks against the references). Engines: Node 20 without flags, with
+// relaxed SIMD on Liftoff (which detection must refuse) and with --no-liftoff; Deno and Bun (npm
+// packages, `auto` must pick relaxed); Chromium headless loading an esbuild bundle from
+// localhost; the scalar build's self-test export in wasm-interp --disable-simd; and the wasm2js
+// build (`qkern/js`) inside QuickJS. A missing engine skips with the reason in the title, or fails
+// under QKERN_REQUIRE_ENGINES=1 (.ci/run). Runs in the default vitest run only.
+import { pathToFileURL } from "node:url";
+import { writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createQkern } from "../src/index.js";
+import { runConformance, type ConformanceReport } from "../src/conformance.js";
+import {
+  CHROMIUM, PAGE_HTML, bin, driverSource, engineIt, importable, probe, root, run, runDriver, runPage, runQuickJs, skippedEngines,
+  type Availability, type DriverResult,
+} from "./engines.js";
+
+const relaxedRun = process.env["QKERN_REQUIRE_RELAXED"] === "1";
+const dist = (file: string): string => pathToFileURL(path.join(root, "dist", file)).href;
+const driverFile = path.join(root, "build", "engines", "driver.mjs");
+
+const skipped: Availability = { ok: true, reason: "" }; // the relaxed run skips the whole describe
+const [deno, bun, chromium, playwright, esbuild, quickjs]: Availability[] = relaxedRun ? Array<Availability>(6).fill(skipped) : await Promise.all([
+  probe(bin("deno"), ["--version"], "npm ci installs the npm package deno"),
+  probe(bin("bun"), ["--version"], "npm ci installs the npm package bun"),
+  probe(CHROMIUM, ["--version"], ".ci/run installs Debian's chromium: apt-get install -y chromium"),
+  importable("playwright-core"),
+  importable("esbuild"),
+  importable("quickjs-emscripten"),
+]) as Availability[];
+const both = (...all: Availability[]): Availability => all.find((a) => !a.ok) ?? { ok: true, reason: "" };
+
+let expected: ConformanceReport;
+const rows: string[] = [];
+
+/** The result agrees with Node scalar in every build it ran; `auto` and the builds that ran are as expected. */
+function expectConforms(name: string, r: DriverResult, auto: string, isas: readonly string[]): void {
+  expect(r.auto, `${name}: build chosen by auto`).toBe(auto);
+  expect(r.runs.filter((x) => "checksum" in x).map((x) => x.isa), `${name}: builds that ran`).toEqual(isas);
+  for (const report of r.runs) {
+    if (!("checksum" in report)) continue;
+    expect(report.cases, `${name} ${report.isa}`).toEqual(expected.cases);
+    expect({ ...report, isa: "scalar" }, `${name} ${report.isa}`).toEqual(expected);
+    rows.push(`${name.padEnd(62)} ${report.isa.padEnd(8)} ${report.checksum}  ${report.checksum === expected.checksum ? "match" : "MISMATCH"}`);
+  }
+}
+
+describe.skipIf(relaxedRun)(`engine matrix${relaxedRun ? " (skipped in the relaxed run: test/vitest.config.ts runs it)" : ""}`, () => {
+  beforeAll(async () => {
+    expected = runConformance(await createQkern({ isa: "scalar" }));
+    mkdirSync(path.dirname(driverFile), { recursive: true });
+    writeFileSync(driverFile, driverSource(dist("index.js"), dist("conformance.js"), "(r) => console.log(JSON.stringify(r))"));
+  });
+
+  afterAll(() => {
+    const lines = [`conformance checksums vs Node scalar ${expected.checksum} (self-test ${expected.selftest}):`, ...rows];
+    if (skippedEngines.length > 0) lines.push("SKIPPED (not installed here; .ci/run installs them and requires them):", ...skippedEngines.map((s) => `  ${s}`));
+    console.log(lines.join("\n"));
+  });
+
+  it("Node 20 without flags: auto picks simd128; scalar and simd128 match; relaxed does not validate", async () => {
+    const r = await runDriver(process.execPath, [driverFile]);
+    expectConforms(`${r.engine} (no flags)`, r, "simd128", ["scalar", "simd128"]);
+    expect(r.detect.relaxedSimdReason).toMatch(/do not validate/);
+  });
+
+  it("Node 20 with --experimental-wasm-relaxed-simd on Liftoff: detection refuses the miscomputing relaxed dot", async () => {
+    const r = await runDriver(process.execPath, ["--experimental-wasm-relaxed-simd", driverFile]);
+    expectConforms(`${r.engine} (relaxed flag, Liftoff)`, r, "simd128", ["scalar", "simd128"]);
+    expect(r.detect.relaxedSimdReason).toMatch(/relaxed dot product computes/);
+  });
+
+  it("Node 20 with --experimental-wasm-relaxed-simd --no-liftoff: auto picks relaxed; all three builds match", async () => {
+    const r = await runDriver(process.execPath, ["--experimental-wasm-relaxed-simd", "--no-liftoff", driverFile]);
+    expectConforms(`${r.engine} (--experimental-wasm-relaxed-simd --no-liftoff)`, r, "relaxed", ["scalar", "simd128", "relaxed"]);
+  });
+
+  engineIt("Deno: auto picks relaxed; all three builds match", deno!, async () => {
+    const r = await runDriver(bin("deno"), ["run", "--no-config", "--no-prompt", "--allow-read", driverFile], { DENO_NO_UPDATE_CHECK: "1", DENO_DIR: path.join(root, "build", "engines", "deno-cache") });
+    expectConforms(r.engine, r, "relaxed", ["scalar", "simd128", "relaxed"]);
+  });
+
+  engineIt("Bun: auto picks relaxed; all three builds match", bun!, async () => {
+    const r = await runDriver(bin("bun"), [driverFile]);
+    expectConforms(r.engine, r, "relaxed", ["scalar", "simd128", "relaxed"]);
+  });
+
+  engineIt("Chromium headless, page bundled by esbuild from localhost: auto picks relaxed; all three builds match", both(chromium!, playwright!, esbuild!), async () => {
+    const { build } = await import("esbuild");
+    const source = driverSource("qkern", "qkern/conformance", "(r) => { globalThis.__qkern = r; }");
+    const bundle = await build({ stdin: { contents: source, resolveDir: root, sourcefile: "main.js" }, bundle: true, write: false, format: "esm", platform: "browser", target: "es2022", logLevel: "silent" });
+    const r = await runPage({ "/": ["text/html", PAGE_HTML], "/main.js": ["text/javascript", bundle.outputFiles[0]!.text] });
+    expect(r.engine).toMatch(/HeadlessChrome\//);
+    expectConforms(`Chromium ${/Chrome\/([\d.]+)/.exec(r.engine)?.[1] ?? "?"} (esbuild bundle)`, r, "relaxed", ["scalar", "simd128", "relaxed"]);
+  });
+
+  engineIt("wasm-interp --disable-simd (wabt): the scalar build's self-test export gives Node's checksum", { ok: true, reason: "" }, async () => {
+    const { stdout } = await run(bin("wasm-interp"), ["--disable-simd", path.join(root, "build", "qkern.scalar.wasm"), "-r", "qk_selftest"]);
+    const m = /^qk_selftest\(\) => i32:(-?\d+)$/.exec(stdout.trim());
+    expect(m, stdout).not.toBeNull();
+    const got = (Number(m![1]) >>> 0).toString(16).padStart(8, "0");
+    expect(got).toBe(expected.selftest);
+    rows.push(`${"wasm-interp --disable-simd (qk_selftest only)".padEnd(62)} ${"scalar".padEnd(8)} ${got}  ${got === expected.selftest ? "match" : "MISMATCH"}`);
+  });
+
+  engineIt("QuickJS (no WebAssembly) runs qkern/js, the wasm2js build, bundled by esbuild", both(quickjs!, esbuild!), async () => {
+    const { build } = await import("esbuild");
+    const source = `import { createQkern, detect } from "qkern/js";
+import { runConformance } from "qkern/conformance";
+createQkern().then((qk) => report(JSON.stringify({ engine: "QuickJS", detect: detect(), auto: qk.isa, runs: [runConformance(qk)] })))
+  .catch((e) => report(JSON.stringify({ error: String((e && e.stack) || e) })));
+`;
+    const bundle = await build({ stdin: { contents: source, resolveDir: root, sourcefile: "quickjs.js" }, bundle: true, write: false, format: "iife", platform: "neutral", target: "es2020", logLevel: "silent" });
+    const code = bundle.outputFiles[0]!.text;
+    expect(code, "the bundle leaves the inlined wasm out").not.toMatch(/WASM_BASE64/);
+    const r = await runQuickJs(code);
+    expect(r.detect.webassembly).toBe(false);
+    expectConforms("QuickJS (quickjs-emscripten) with qkern/js", r, "scalar", ["scalar"]);
+  });
+});
