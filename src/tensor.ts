@@ -1,5 +1,8 @@
 // Tensors: a dtype, a shape, optional quantization parameters, and bytes in one instance's
 // linear memory. JS holds only the offset; `data` re-creates its view after memory growth.
+// The lib reference is kept in tensor.d.ts so that TypeScript consumers get `Symbol.dispose` and
+// `Disposable` (tensors and packed weights are disposable) whatever their own `lib` setting.
+/// <reference lib="esnext.disposable" preserve="true" />
 
 import { QkernError, describeShape } from "./errors.js";
 import { DTYPE_INFO, byteLengthOf, type DType } from "./dtype.js";

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createQkern } from "../src/index.js";
 import { runConformance, type ConformanceReport } from "../src/conformance.js";
 import {
-  CHROMIUM, PAGE_HTML, bin, driverSource, engineIt, importable, probe, root, run, runDriver, runPage, runQuickJs, skippedEngines,
+  CHROMIUM, PAGE_HTML, bin, driverSource, engineIt, expectConforms as check, importable, probe, root, run, runDriver, runPage, runQuickJs, skippedEngines,
   type Availability, type DriverResult,
 } from "./engines.js";
 
@@ -35,16 +35,9 @@ const both = (...all: Availability[]): Availability => all.find((a) => !a.ok) ??
 let expected: ConformanceReport;
 const rows: string[] = [];
 
-/** The result agrees with Node scalar in every build it ran; `auto` and the builds that ran are as expected. */
+/** Checks a driver result (engines.ts) and keeps its table rows. */
 function expectConforms(name: string, r: DriverResult, auto: string, isas: readonly string[]): void {
-  expect(r.auto, `${name}: build chosen by auto`).toBe(auto);
-  expect(r.runs.filter((x) => "checksum" in x).map((x) => x.isa), `${name}: builds that ran`).toEqual(isas);
-  for (const report of r.runs) {
-    if (!("checksum" in report)) continue;
-    expect(report.cases, `${name} ${report.isa}`).toEqual(expected.cases);
-    expect({ ...report, isa: "scalar" }, `${name} ${report.isa}`).toEqual(expected);
-    rows.push(`${name.padEnd(62)} ${report.isa.padEnd(8)} ${report.checksum}  ${report.checksum === expected.checksum ? "match" : "MISMATCH"}`);
-  }
+  rows.push(...check(expected, name, r, auto, isas));
 }
 
 describe.skipIf(relaxedRun)(`engine matrix${relaxedRun ? " (skipped in the relaxed run: test/vitest.config.ts runs it)" : ""}`, () => {

@@ -7,7 +7,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { it } from "vitest";
+import { expect, it } from "vitest";
 import type { ConformanceReport } from "../src/conformance.js";
 
 export const root = new URL("..", import.meta.url).pathname;
@@ -71,6 +71,23 @@ export interface DriverResult {
   readonly detect: { readonly webassembly: boolean; readonly simd128: boolean; readonly relaxedSimd: boolean; readonly relaxedSimdReason?: string };
   readonly auto: string;
   readonly runs: ReadonlyArray<ConformanceReport | { readonly isa: string; readonly unavailable: string }>;
+}
+
+/**
+ * Checks a driver result against Node scalar's report: `auto` picked the build it should, exactly
+ * `isas` ran, and every one of them gave the same cases and checksums. Returns one table row per build.
+ */
+export function expectConforms(expected: ConformanceReport, name: string, r: DriverResult, auto: string, isas: readonly string[]): string[] {
+  expect(r.auto, `${name}: build chosen by auto`).toBe(auto);
+  expect(r.runs.filter((x) => "checksum" in x).map((x) => x.isa), `${name}: builds that ran`).toEqual(isas);
+  const rows: string[] = [];
+  for (const report of r.runs) {
+    if (!("checksum" in report)) continue;
+    expect(report.cases, `${name} ${report.isa}`).toEqual(expected.cases);
+    expect({ ...report, isa: "scalar" }, `${name} ${report.isa}`).toEqual(expected);
+    rows.push(`${name.padEnd(62)} ${report.isa.padEnd(8)} ${report.checksum}  ${report.checksum === expected.checksum ? "match" : "MISMATCH"}`);
+  }
+  return rows;
 }
 
 /**

@@ -14,10 +14,11 @@ export interface CreateOptions {
    */
   readonly isa?: "auto" | Isa;
   /**
-   * A precompiled qkern build (e.g. from `build/qkern.simd128.wasm` or `qkern/wasm/simd128`).
-   * Its build is read from the module itself; `isa`, if given, must agree.
+   * A precompiled qkern build, a `WebAssembly.Module` (e.g. compiled from `qkern/wasm/simd128`).
+   * Its build is read from the module itself; `isa`, if given, must agree. Typed as `object` so
+   * that the declarations need neither the DOM lib nor @types/node.
    */
-  readonly module?: WebAssembly.Module;
+  readonly module?: object;
 }
 
 /**

@@ -18,7 +18,7 @@ export function wasmBytes(isa: Isa): Uint8Array {
   return bytes;
 }
 
-/** Compiles a build once per process; later calls share the module. */
+/** @internal Compiles a build once per process; later calls share the module. */
 export function compileBuild(isa: Isa): Promise<WebAssembly.Module> {
   let module = modules.get(isa);
   if (!module) {

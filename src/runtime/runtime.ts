@@ -54,7 +54,10 @@ export interface Views {
   readonly f64: Float64Array;
 }
 
-/** @internal */
+/**
+ * The runtime of one instance. Not exported from any entry point (internal API), but kept in the
+ * declarations because internal modules' signatures name it.
+ */
 export class Runtime {
   readonly isa: Isa;
   readonly memory: LinearMemory;
