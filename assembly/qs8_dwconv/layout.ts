@@ -71,9 +71,13 @@
  * the window's top-left input pixel, and the interior range of output pixels whose taps all fall
  * inside the input (for those, address = window base + offset; no bounds checks).
  */
-const TAP_OFFSETS = memory.data(4 * 1024, 16);
+export const TAP_OFFSETS = memory.data(4 * 1024, 16);
 
-/** Precomputes TAP_OFFSETS for the geometry block and element size; returns nothing. */
+/**
+ * Precomputes TAP_OFFSETS for the geometry block and element size, plus one extra entry (index
+ * KH·KW, at most 1023 so it fits) repeating the last tap's offset: kernels that walk taps in pairs
+ * may read it as the odd last tap's partner, whose packed weights are zero.
+ */
 // @ts-ignore: decorator
 @inline export function prepareTaps(geom: usize, esize: usize): void {
   const c = <usize>load<i32>(geom, G_C);
@@ -87,6 +91,7 @@ const TAP_OFFSETS = memory.data(4 * 1024, 16);
       at += sizeof<usize>();
     }
   }
+  store<usize>(at, load<usize>(at - sizeof<usize>()));
 }
 
 /**

@@ -1,7 +1,8 @@
 // simd128 depthwise convolution, NHWC, 16 channels per step (layouts in layout.ts).
 //
-// For each output pixel the tap addresses are computed once (padding taps point at the zero-point
-// row), then every tile of 16 channels walks the taps in pairs: the 16 input bytes of both taps
+// For an interior output pixel (every tap inside the input) tap addresses are the window's base
+// plus the per-call TAP_OFFSETS; for a border pixel they are computed into PTRS (padding taps point
+// at the zero-point row) and the base is 0. Then every tile of 16 channels walks the taps in pairs: the 16 input bytes of both taps
 // are interleaved byte by byte (i8x16.shuffle patterns V8 lowers to punpcklbw/punpckhbw), widened
 // to int16 and multiplied against the pre-interleaved int16 weight pairs with i32x4.dot_i16x8_s,
 // into 4 int32 accumulators that start from the folded bias. DESIGN.md §6 measured this layout at
@@ -17,7 +18,7 @@
 
 import { OUT_CHANNELS, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, stageConsts, store8 } from "../output/simd128";
-import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytes, prepareTaps, tapPointers } from "./layout";
+import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, G_PL, G_PT, G_SH, G_SW, G_W, TAP_OFFSETS, dwTileBytes, prepareTaps, tapPointers } from "./layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 
@@ -39,23 +40,43 @@ const PTRS = memory.data(4 * 1024, 16);
   const k2 = v128.load(CONSTS, 32);
   const k3 = v128.load(CONSTS, 48);
   prepareTaps(geom, 1);
+  const h = load<i32>(geom, G_H);
+  const w = load<i32>(geom, G_W);
+  const sh = load<i32>(geom, G_SH);
+  const sw = load<i32>(geom, G_SW);
+  const pt = load<i32>(geom, G_PT);
+  const pl = load<i32>(geom, G_PL);
+  const spanH = (load<i32>(geom, G_KH) - 1) * load<i32>(geom, G_DH);
+  const spanW = (load<i32>(geom, G_KW) - 1) * load<i32>(geom, G_DW);
+  const inRow = <usize>load<i32>(geom, G_IN_ROW);
   for (let y = 0; y < oh; y++) {
     let o = out + <usize>y * outRow;
+    const ih0 = y * sh - pt;
+    const rowInside = ih0 >= 0 && ih0 + spanH < h;
     for (let x = 0; x < ow; x++) {
-      tapPointers(geom, input, zrow, y, x, 1, PTRS);
+      const iw0 = x * sw - pl;
+      let taddr = TAP_OFFSETS;
+      let tbase: usize = 0;
+      if (rowInside && iw0 >= 0 && iw0 + spanW < w) {
+        tbase = input + <usize>ih0 * inRow + <usize>iw0 * <usize>c;
+      } else {
+        tapPointers(geom, input, zrow, y, x, 1, PTRS);
+        taddr = PTRS;
+      }
       let pw = weights;
       let pb = bias;
       for (let t: u32 = 0; t < tiles; t++) {
         const c0 = <usize>(t << 4);
+        const tb = tbase + c0;
         let vacc0123 = v128.load(pb);
         let vacc4567 = v128.load(pb, 16);
         let vacc89AB = v128.load(pb, 32);
         let vaccCDEF = v128.load(pb, 48);
-        let pp = PTRS;
+        let pp = taddr;
         let wp = pw + 64;
         for (let p: u32 = 0; p < pairs; p++) {
-          const vi0 = v128.load(load<usize>(pp) + c0);
-          const vi1 = v128.load(load<usize>(pp, sizeof<usize>()) + c0);
+          const vi0 = v128.load(tb + load<usize>(pp));
+          const vi1 = v128.load(tb + load<usize>(pp, sizeof<usize>()));
           const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
           const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
           if (unsigned_) {
