@@ -176,6 +176,7 @@ class Mse implements Observer {
  * @example
  * ```ts
  * const o = createObserver('percentile', { percentile: 99.9 });
+ * const activations = Float32Array.from({ length: 1000 }, (_, i) => (i % 100) / 10 - 5);
  * o.observe(activations);
  * const [min, max] = o.range();
  * ```

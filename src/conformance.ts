@@ -178,6 +178,16 @@ function withSparse(qk: Qkern, d: ConformanceInputs, m: number, op: (a: Tensor, 
  * Runs the workload on `qk` and returns the checksums. Deterministic: the same in every build and
  * engine, or something is wrong there. Takes well under a second in Node, seconds in an
  * interpreter (QuickJS with `qkern/js`). Frees everything it allocates.
+ *
+ * @example
+ * ```ts
+ * import { createQkern } from 'qkern';
+ * import { runConformance } from 'qkern/conformance';
+ * const scalar = runConformance(await createQkern({ isa: 'scalar' }));
+ * const best = runConformance(await createQkern());
+ * console.log(best.isa, best.checksum === scalar.checksum); // e.g. simd128 true
+ * for (const c of best.cases.slice(0, 2)) console.log(c.name, c.output, c.checksum);
+ * ```
  */
 export function runConformance(qk: Qkern, options: ConformanceOptions = {}): ConformanceReport {
   const d = conformanceInputs();

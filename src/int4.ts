@@ -92,7 +92,16 @@ export function quantizeInt4(weights: ArrayLike<number>, shape: readonly [number
   return { n, k, blockSize: bs, q, scales, zeroPoints };
 }
 
-/** Decodes canonical 4-bit weights to float32 [K, N] (the format's definition). */
+/**
+ * Decodes canonical 4-bit weights to float32 [K, N] (the format's definition).
+ *
+ * @example
+ * ```ts
+ * const w = quantizeInt4(Float32Array.from({ length: 64 }, (_, i) => (i - 32) / 8), [32, 2], { blockSize: 32 });
+ * const back = dequantizeInt4(w);   // [K, N] float32: (q − zp) · scale
+ * console.log(back.length, back[0]); // 64 -4
+ * ```
+ */
 export function dequantizeInt4(w: Int4Weights): Float32Array {
   const nb = Math.ceil(w.k / w.blockSize);
   const out = new Float32Array(w.k * w.n);
@@ -118,7 +127,17 @@ export interface MatMulNBits {
   readonly blockSize: number;
 }
 
-/** Imports ONNX MatMulNBits weights (block size a multiple of 32). */
+/**
+ * Imports ONNX MatMulNBits weights (block size a multiple of 32).
+ *
+ * @example
+ * ```ts
+ * // ONNX MatMulNBits tensors (from a model file) → qkern's canonical int4 weights
+ * const m = toMatMulNBits(quantizeInt4(Float32Array.from({ length: 64 * 3 }, (_, i) => Math.cos(i)), [64, 3], { blockSize: 32 }));
+ * const w = fromMatMulNBits({ b: m.b, scales: m.scales, zeroPoints: m.zeroPoints, n: 3, k: 64, blockSize: 32 });
+ * console.log(w.n, w.k, w.blockSize, w.scales.length); // 3 64 32 6
+ * ```
+ */
 export function fromMatMulNBits(m: MatMulNBits): Int4Weights {
   const op = "fromMatMulNBits";
   const bs = checkBlock(op, m.k, m.blockSize);
@@ -147,7 +166,16 @@ export function fromMatMulNBits(m: MatMulNBits): Int4Weights {
   return { n: m.n, k: m.k, blockSize: bs, q, scales: Float32Array.from(m.scales), zeroPoints };
 }
 
-/** Exports to ONNX MatMulNBits initializers (zero points always included). */
+/**
+ * Exports to ONNX MatMulNBits initializers (zero points always included).
+ *
+ * @example
+ * ```ts
+ * const w = quantizeInt4(Float32Array.from({ length: 64 * 3 }, (_, i) => Math.cos(i)), [64, 3], { blockSize: 32 });
+ * const m = toMatMulNBits(w);
+ * console.log(m.b.length, m.scales.length, m.zeroPoints.length); // 96 6 3: B [N, blocks, 16], scales [N·blocks], packed zero points
+ * ```
+ */
 export function toMatMulNBits(w: Int4Weights): Required<MatMulNBits> {
   const nb = Math.ceil(w.k / w.blockSize);
   const blob = w.blockSize / 2;
@@ -203,6 +231,13 @@ export function floatToHalf(x: number): number {
  * Imports ggml Q4_0 rows: for each of the N output columns, K/32 blocks of 18 bytes
  * (fp16 scale d, then 16 bytes where byte j holds element j in its low nibble and element j + 16
  * in its high nibble); value = (q − 8) · d.
+ *
+ * @example
+ * ```ts
+ * const w = quantizeInt4(Float32Array.from({ length: 64 * 2 }, (_, i) => Math.sin(i)), [64, 2], { blockSize: 32 });
+ * const bytes = toQ4_0(w);                     // ggml Q4_0 blocks, 18 bytes per 32 weights
+ * console.log(bytes.length, fromQ4_0(bytes, 2, 64).blockSize); // 72 32
+ * ```
  */
 export function fromQ4_0(data: Uint8Array, n: number, k: number): Int4Weights {
   const op = "fromQ4_0";
@@ -225,7 +260,15 @@ export function fromQ4_0(data: Uint8Array, n: number, k: number): Int4Weights {
   return { n, k, blockSize: 32, q, scales, zeroPoints: new Uint8Array(n * nb).fill(8) };
 }
 
-/** Exports to ggml Q4_0 (block size 32, zero points 8, scales rounded to fp16). */
+/**
+ * Exports to ggml Q4_0 (block size 32, zero points 8, scales rounded to fp16).
+ *
+ * @example
+ * ```ts
+ * const w = quantizeInt4(Float32Array.from({ length: 32 }, (_, i) => i - 16), [32, 1], { blockSize: 32 });
+ * console.log(toQ4_0(w).length); // 18: fp16 scale + 16 bytes of nibbles
+ * ```
+ */
 export function toQ4_0(w: Int4Weights): Uint8Array {
   const op = "toQ4_0";
   if (w.blockSize !== 32 || w.k % 32 !== 0 || w.zeroPoints.some((z) => z !== 8)) {

@@ -33,6 +33,13 @@ export type Multipliers =
 /**
  * Multipliers for `channels` output channels: accumulator scale inScale · wScale[c] over outScale.
  * `wScale` may be one number for all channels.
+ *
+ * @example
+ * ```ts
+ * const fp32 = outputMultipliers('fp32', 0.1, [0.05, 0.02], 0.25, 2);
+ * const fixed = outputMultipliers('fixedpoint', 0.1, 0.05, 0.25, 1);
+ * console.log(fp32, fixed); // { stage: 'fp32', scale: Float32Array [0.02, 0.008] } { stage: 'fixedpoint', multiplier: Int32Array [...], shift: Int32Array [...] }
+ * ```
  */
 export function outputMultipliers(
   stage: OutputStage, inScale: number, wScale: number | ArrayLike<number>, outScale: number, channels: number,

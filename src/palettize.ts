@@ -117,6 +117,8 @@ function kmeans1d(sorted: Float64Array, k: number, random: () => number, iterati
  *
  * @example
  * ```ts
+ * const [K, N] = [64, 8];
+ * const weights = Float32Array.from({ length: K * N }, (_, i) => (((i * 37) % 17) - 8) / 8);
  * const p = palettize(weights, [K, N], { bits: 4, granularity: 'channel', seed: 7 });
  * console.log(p.sqnr.toFixed(1), 'dB,', p.bytes, 'bytes');
  * ```
@@ -175,7 +177,17 @@ export function palettize(weights: ArrayLike<number>, shape: readonly [number, n
   return { n, k, bits, granularity, codebooks, scales, indices, sqnr, bytes };
 }
 
-/** Reconstructs float32 weights [K, N] from palettized weights. */
+/**
+ * Reconstructs float32 weights [K, N] from palettized weights.
+ *
+ * @example
+ * ```ts
+ * const weights = Float32Array.from({ length: 64 * 4 }, (_, i) => ((i * 13) % 31) / 31 - 0.5);
+ * const p = palettize(weights, [64, 4], { bits: 3 });
+ * const approx = depalettize(p);                  // [K, N] float32: codebook entries times scales
+ * console.log(approx.length, p.sqnr.toFixed(1) + ' dB');
+ * ```
+ */
 export function depalettize(p: PalettizedWeights): Float32Array {
   const out = new Float32Array(p.k * p.n);
   for (let col = 0; col < p.n; col++) {

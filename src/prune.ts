@@ -65,7 +65,10 @@ function grouping(k: number, n: number, structure: PruneStructure, layout: "kn" 
  *
  * @example
  * ```ts
- * const [a, b] = pruneGlobal([{ weights: w1, shape: [K1, N1] }, { weights: w2, shape: [K2, N2] }], { sparsity: 0.8, structure: 'block1x4' });
+ * const w1 = Float32Array.from({ length: 64 * 8 }, (_, i) => Math.sin(i));
+ * const w2 = Float32Array.from({ length: 32 * 16 }, (_, i) => Math.cos(i) * 2);
+ * const [a, b] = pruneGlobal([{ weights: w1, shape: [64, 8] }, { weights: w2, shape: [32, 16] }], { sparsity: 0.8, structure: 'block1x4' });
+ * console.log(a.sparsity, b.sparsity); // one target across both: the larger weights of w2 survive more
  * ```
  */
 export function pruneGlobal<T extends Float32Array | Int8Array | Uint8Array>(
@@ -154,7 +157,10 @@ export function pruneGlobal<T extends Float32Array | Int8Array | Uint8Array>(
  *
  * @example
  * ```ts
+ * const [K, N] = [64, 8];
+ * const w = Float32Array.from({ length: K * N }, (_, i) => Math.sin(i));
  * const { weights, sparsity, sqnr } = prune(w, [K, N], { sparsity: 0.9, structure: 'block1x4' });
+ * console.log(weights.length, sparsity, sqnr.toFixed(1));
  * ```
  */
 export function prune<T extends Float32Array | Int8Array | Uint8Array>(weights: T, shape: readonly [number, number], options: PruneOptions = {}): PruneResult<T> {

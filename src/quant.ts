@@ -31,7 +31,15 @@ export type QuantInput =
       readonly zeroPoint?: ArrayLike<number>;
     };
 
-/** Whether parameters are per-axis (`axis`, arrays) rather than per-tensor (numbers). */
+/**
+ * Whether parameters are per-axis (`axis`, arrays) rather than per-tensor (numbers).
+ *
+ * @example
+ * ```ts
+ * const w = qk.tensor(new Int8Array([1, 2]), [2], { quant: { axis: 0, scale: [0.1, 0.2] } });
+ * if (w.quant && isPerAxisQuant(w.quant)) console.log(w.quant.axis, Array.from(w.quant.scale)); // 0 [ 0.1..., 0.2... ]
+ * ```
+ */
 export function isPerAxisQuant(q: QuantParams): q is PerAxisQuant {
   return (q as PerAxisQuant).axis !== undefined;
 }
@@ -185,7 +193,14 @@ export function chooseQuantParams(min: number, max: number, options: ChooseOptio
   return { scale, zeroPoint, qmin, qmax };
 }
 
-/** Round half to even (banker's rounding), the rounding of ONNX and IEEE-754 by default. */
+/**
+ * Round half to even (banker's rounding), the rounding of ONNX and IEEE-754 by default.
+ *
+ * @example
+ * ```ts
+ * console.log([0.5, 1.5, 2.5, -2.5].map(roundHalfEven)); // [ 0, 2, 2, -2 ]
+ * ```
+ */
 export function roundHalfEven(v: number): number {
   const floor = Math.floor(v);
   const diff = v - floor;

@@ -80,7 +80,16 @@ const FAMILIES: ReadonlyArray<{ family: string; variants: readonly string[]; isa
   { family: "q8_pool", variants: ["sum"], isas: ["scalar"] },
 ];
 
-/** Every kernel in every build that has it. */
+/**
+ * Every kernel in every build that has it.
+ *
+ * @example
+ * ```ts
+ * const gemm = KERNELS.filter((k) => k.family === 'qs8_gemm').map((k) => k.name);
+ * console.log(KERNELS.length, gemm.slice(0, 3));
+ * console.log(qk.raw.kernels.length, 'of them in the', qk.isa, 'build');
+ * ```
+ */
 export const KERNELS: readonly KernelInfo[] = FAMILIES.flatMap(({ family, variants, isas }) =>
   variants.flatMap((variant) => isas.map((isa) => ({ name: `${family}_${variant}__${isa}`, family, variant, isa }))),
 );

@@ -4,7 +4,15 @@
 
 import { Builder, SeededInit, type ModelSpec } from "./spec.js";
 
-/** MobileNetV2 1.0, 224×224 (Sandler et al. 2018): inverted residual blocks with linear bottlenecks. */
+/**
+ * MobileNetV2 1.0, 224×224 (Sandler et al. 2018): inverted residual blocks with linear bottlenecks.
+ *
+ * @example
+ * ```ts
+ * const spec = mobileNetV2();
+ * console.log(spec.name, spec.inputShape, spec.layers.length, parameterCount(spec)); // mobilenetv2 [ 1, 224, 224, 3 ] 64 3487816
+ * ```
+ */
 export function mobileNetV2(seed = 1): ModelSpec {
   const b = new Builder(new SeededInit(seed));
   let x = b.conv("input", 3, 32, 3, 2, "relu6");
@@ -28,7 +36,15 @@ export function mobileNetV2(seed = 1): ModelSpec {
   return { name: "mobilenetv2", inputShape: [1, 224, 224, 3], layers: b.layers, output: logits };
 }
 
-/** SqueezeNet 1.1 (Iandola et al. 2016; the 1.1 revision): fire modules, 3×3/2 max pooling. */
+/**
+ * SqueezeNet 1.1 (Iandola et al. 2016; the 1.1 revision): fire modules, 3×3/2 max pooling.
+ *
+ * @example
+ * ```ts
+ * const spec = squeezeNet11();
+ * console.log(spec.layers.length, parameterCount(spec)); // parameter count 1235496
+ * ```
+ */
 export function squeezeNet11(seed = 2): ModelSpec {
   const b = new Builder(new SeededInit(seed));
   let x = b.conv("input", 3, 64, 3, 2, "relu", "valid");
@@ -59,6 +75,12 @@ export function squeezeNet11(seed = 2): ModelSpec {
 /**
  * EfficientNet-Lite0, 224×224 (the edge variant of Tan & Le 2019): MBConv blocks without
  * squeeze-excite, ReLU6 instead of swish, fixed stem and head.
+ *
+ * @example
+ * ```ts
+ * const spec = efficientNetLite0();
+ * console.log(spec.inputShape, spec.layers.filter((l) => l.op === 'dwconv').length, 'depthwise layers');
+ * ```
  */
 export function efficientNetLite0(seed = 3): ModelSpec {
   const b = new Builder(new SeededInit(seed));
@@ -83,14 +105,30 @@ export function efficientNetLite0(seed = 3): ModelSpec {
   return { name: "efficientnet-lite0", inputShape: [1, 224, 224, 3], layers: b.layers, output: logits };
 }
 
-/** The built-in architectures by name. */
+/**
+ * The built-in architectures by name.
+ *
+ * @example
+ * ```ts
+ * console.log(Object.keys(MODELS));
+ * const spec = MODELS['squeezenet1.1']?.(7);   // seed 7
+ * ```
+ */
 export const MODELS: Readonly<Record<string, (seed?: number) => ModelSpec>> = {
   mobilenetv2: mobileNetV2,
   "squeezenet1.1": squeezeNet11,
   "efficientnet-lite0": efficientNetLite0,
 };
 
-/** A deterministic synthetic RGB image in [−1, 1]: smooth colour gradients, a disc, and noise. */
+/**
+ * A deterministic synthetic RGB image in [−1, 1]: smooth colour gradients, a disc, and noise.
+ *
+ * @example
+ * ```ts
+ * const image = syntheticImage([1, 224, 224, 3], 1);   // deterministic, roughly ImageNet-normalised values
+ * console.log(image.length); // 150528
+ * ```
+ */
 export function syntheticImage(shape: readonly [number, number, number, number], seed: number): Float32Array {
   const [, h, w, c] = shape;
   const r = new SeededInit(seed);

@@ -104,7 +104,17 @@ abstract class Network {
   }
 }
 
-/** The float32 reference network (qkern's float GEMM, im2col and depthwise kernels). */
+/**
+ * The float32 reference network (qkern's float GEMM, im2col and depthwise kernels).
+ *
+ * @example
+ * ```ts
+ * const spec = squeezeNet11();
+ * using net = new FloatNetwork(qk, spec);
+ * const { logits, ms } = net.run(syntheticImage(spec.inputShape, 1));
+ * console.log(logits.length, topK(logits, 3), ms.toFixed(1) + ' ms');
+ * ```
+ */
 export class FloatNetwork extends Network {
   constructor(qk: Qkern, spec: ModelSpec) {
     super(qk, spec);
@@ -158,6 +168,13 @@ export type ActivationParams = ReadonlyMap<string, PerTensorQuant>;
 /**
  * Runs the float network on calibration images, feeds every tensor to an observer, and chooses
  * asymmetric per-tensor parameters for each (the input image included).
+ *
+ * @example
+ * ```ts
+ * const spec = squeezeNet11();
+ * const params = calibrate(qk, spec, [syntheticImage(spec.inputShape, 1)], { observer: 'minmax', activations: 'uint8' });
+ * console.log(params.size, 'tensors with activation parameters', params.get('input')); // one { scale, zeroPoint } per tensor
+ * ```
  */
 export function calibrate(qk: Qkern, spec: ModelSpec, images: readonly Float32Array[], options: { readonly observer?: ObserverKind; readonly observerOptions?: ObserverOptions; readonly activations?: "int8" | "uint8"; readonly onProgress?: (done: number, total: number) => void } = {}): ActivationParams {
   const observers = new Map<string, Observer>();
@@ -208,7 +225,18 @@ export interface QuantizedLayer {
   readonly bias: Int32Array;
 }
 
-/** The int8 network: per-channel int8 weights, calibrated per-tensor activations. */
+/**
+ * The int8 network: per-channel int8 weights, calibrated per-tensor activations.
+ *
+ * @example
+ * ```ts
+ * const spec = squeezeNet11();
+ * const image = syntheticImage(spec.inputShape, 1);
+ * const params = calibrate(qk, spec, [image]);
+ * using int8 = new QuantizedNetwork(qk, spec, params, { stage: 'fixedpoint' });
+ * console.log(topK(int8.run(image).logits, 5), int8.modelBytes, 'bytes stored');
+ * ```
+ */
 export class QuantizedNetwork extends Network {
   readonly params: ActivationParams;
   readonly dtype: "int8" | "uint8";
@@ -299,12 +327,26 @@ export class QuantizedNetwork extends Network {
   }
 }
 
-/** Indices of the k largest values. */
+/**
+ * Indices of the k largest values.
+ *
+ * @example
+ * ```ts
+ * console.log(topK([0.1, 0.7, 0.2, 0.9], 2)); // [ 3, 1 ]: indices of the largest values
+ * ```
+ */
 export function topK(values: ArrayLike<number>, k: number): number[] {
   return Array.from({ length: values.length }, (_, i) => i).sort((a, b) => (values[b] as number) - (values[a] as number) || a - b).slice(0, k);
 }
 
-/** Signal-to-noise ratio (dB) of `approx` against `reference`. */
+/**
+ * Signal-to-noise ratio (dB) of `approx` against `reference`.
+ *
+ * @example
+ * ```ts
+ * console.log(sqnr([1, 2, 3, 4], [1, 2, 3, 4.1]).toFixed(1)); // signal-to-quantization-noise ratio in dB
+ * ```
+ */
 export function sqnr(reference: ArrayLike<number>, approx: ArrayLike<number>): number {
   let s = 0;
   let e = 0;

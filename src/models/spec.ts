@@ -55,12 +55,28 @@ export interface ModelSpec {
   readonly output: string;
 }
 
-/** Inputs a layer reads. */
+/**
+ * Inputs a layer reads.
+ *
+ * @example
+ * ```ts
+ * const spec = squeezeNet11();
+ * const fire = spec.layers.find((l) => l.op === 'concat');
+ * console.log(fire && layerInputs(fire)); // the names of the tensors the layer reads
+ * ```
+ */
 export function layerInputs(l: LayerSpec): readonly string[] {
   return "inputs" in l ? l.inputs : [l.input];
 }
 
-/** Number of float32 weights and biases. */
+/**
+ * Number of float32 weights and biases.
+ *
+ * @example
+ * ```ts
+ * console.log(parameterCount(mobileNetV2())); // 3487816 (BatchNorm folded into the conv biases)
+ * ```
+ */
 export function parameterCount(spec: ModelSpec): number {
   return spec.layers.reduce((s, l) => s + ("weights" in l ? l.weights.length + l.bias.length : 0), 0);
 }

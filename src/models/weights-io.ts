@@ -43,7 +43,17 @@ export function exportWeights(spec: ModelSpec): { manifest: WeightsManifest; dat
   return { manifest: { format: "qkern-weights-1", model: spec.name, tensors }, data };
 }
 
-/** Returns `spec` with weights and biases replaced from a manifest and binary (shapes must match). */
+/**
+ * Returns `spec` with weights and biases replaced from a manifest and binary (shapes must match).
+ *
+ * @example
+ * ```ts
+ * const spec = squeezeNet11(1);
+ * const { manifest, data } = exportWeights(spec);             // JSON manifest + one float32 binary
+ * const restored = importWeights(squeezeNet11(2), manifest, data); // the architecture with spec's weights
+ * console.log(parameterCount(restored) === parameterCount(spec));
+ * ```
+ */
 export function importWeights(spec: ModelSpec, manifest: WeightsManifest, data: Uint8Array): ModelSpec {
   const op = "importWeights";
   if (manifest?.format !== "qkern-weights-1") throw new QkernError(op, "manifest.format", `must be 'qkern-weights-1', got ${String(manifest?.format)}`);

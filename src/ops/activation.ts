@@ -30,6 +30,12 @@ export interface ActivationOptions {
  * table[q] = QuantizeLinear(fn(DequantizeLinear(q))), with the dequantized value in float32, fn in
  * float64 rounded to float32, and the output quantized by division with round half to even.
  * Indexed by the raw byte (uint8 value, or int8 value & 255).
+ *
+ * @example
+ * ```ts
+ * const table = activationTable('relu6', 'int8', { scale: 0.05, zeroPoint: 0 }, { scale: 0.025, zeroPoint: -128 });
+ * console.log(table.length, new Int8Array(table.buffer)[100]); // 256 entries, indexed by the input byte; 100 · 0.05 = 5 → 200 − 128 = 72
+ * ```
  */
 export function activationTable(fn: ActivationFn, dtype: "int8" | "uint8", input: PerTensorQuant, output: PerTensorQuant): Uint8Array {
   const { min, max } = DTYPE_INFO[dtype];
@@ -51,7 +57,9 @@ export function activationTable(fn: ActivationFn, dtype: "int8" | "uint8", input
  *
  * @example
  * ```ts
+ * const x = qk.tensor(new Int8Array([-100, -50, 0, 50, 100]), [5], { quant: { scale: 0.05, zeroPoint: 0 } });
  * const y = activation(x, 'hardSwish', { output: { scale: 0.02, zeroPoint: -100 } });
+ * console.log(y.toArray());
  * ```
  */
 export function activation(x: Tensor, fn: ActivationFn, options: ActivationOptions = {}): Tensor {

@@ -25,7 +25,10 @@ export interface AddOptions extends ClampOptions {
  *
  * @example
  * ```ts
+ * const a = qk.tensor(new Int8Array([10, -20, 30]), [3], { quant: { scale: 0.1, zeroPoint: 0 } });
+ * const b = qk.tensor(new Int8Array([5, 5, -50]), [3], { quant: { scale: 0.2, zeroPoint: 0 } });
  * const y = add(a, b, { output: { scale: 0.1, zeroPoint: 3 }, activation: 'relu' });
+ * console.log(y.toArray()); // Int8Array(3) [ 23, 3, 3 ]: 2.0 → 20 + 3; −1.0 and −7.0 clip to the zero point (relu)
  * ```
  */
 export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {

@@ -13,7 +13,10 @@ import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./co
  *
  * @example
  * ```ts
+ * const e1 = qk.tensor(new Uint8Array([1, 2, 3, 4]), [1, 2, 2, 1], { quant: { scale: 0.1, zeroPoint: 0 } });
+ * const e3 = qk.tensor(new Uint8Array(8).fill(40), [1, 2, 2, 2], { quant: { scale: 0.05, zeroPoint: 0 } });
  * const y = concat([e1, e3], { output: { scale: 0.05, zeroPoint: 0 } });
+ * console.log(y.shape, y.toArray().slice(0, 3)); // [ 1, 2, 2, 3 ] Uint8Array(3) [ 2, 40, 40 ]
  * ```
  */
 export function concat(xs: readonly Tensor[], options: { readonly output?: { readonly scale: number; readonly zeroPoint?: number }; readonly out?: Tensor } = {}): Tensor {
@@ -64,7 +67,15 @@ export function concat(xs: readonly Tensor[], options: { readonly output?: { rea
   return out;
 }
 
-/** table[q] = QuantizeLinear(DequantizeLinear(q)) from one set of parameters to another. */
+/**
+ * table[q] = QuantizeLinear(DequantizeLinear(q)) from one set of parameters to another.
+ *
+ * @example
+ * ```ts
+ * const t = requantTable('uint8', { scale: 0.1, zeroPoint: 0 }, { scale: 0.2, zeroPoint: 10 });
+ * console.log(t[0], t[1], t[3], t[255]); // 10 10 12 138: x · 0.1 / 0.2 + 10, rounded half to even
+ * ```
+ */
 export function requantTable(dtype: "int8" | "uint8", from: PerTensorQuant, to: PerTensorQuant): Uint8Array {
   const { min, max } = DTYPE_INFO[dtype];
   const f = Math.fround;

@@ -19,7 +19,16 @@ export interface PackConvOptions {
   readonly sparse?: "auto" | boolean;
 }
 
-/** Convolution weights packed once for `conv2d`: the [KH·KW·IC, OC] GEMM weights plus the geometry. */
+/**
+ * Convolution weights packed once for `conv2d`: the [KH·KW·IC, OC] GEMM weights plus the geometry.
+ *
+ * @example
+ * ```ts
+ * using w = packConvWeights(qk.tensor(new Int8Array(8 * 3 * 3 * 4).fill(1), [8, 3, 3, 4], { quant: { scale: 0.02 } }));
+ * const x = qk.tensor(new Int8Array(5 * 5 * 4).fill(2), [1, 5, 5, 4], { quant: { scale: 0.1, zeroPoint: 0 } });
+ * console.log(conv2d(x, w).shape); // [ 1, 3, 3, 8 ] (valid padding)
+ * ```
+ */
 export class PackedConvWeights {
   readonly qk: Qkern;
   readonly kh: number;
@@ -58,6 +67,8 @@ export class PackedConvWeights {
  *
  * @example
  * ```ts
+ * const scales = new Float32Array(32).fill(0.01);
+ * const bias = new Int32Array(32);
  * using w = packConvWeights(qk.tensor(new Int8Array(32 * 3 * 3 * 3), [32, 3, 3, 3], { quant: { axis: 0, scale: scales } }), { bias });
  * ```
  */
@@ -113,7 +124,10 @@ export interface Conv2dOptions extends GemmOptions {
  *
  * @example
  * ```ts
+ * const x = qk.tensor(new Uint8Array(8 * 8 * 3).fill(130), [1, 8, 8, 3], { quant: { scale: 0.02, zeroPoint: 128 } });
+ * const w = packConvWeights(qk.tensor(new Int8Array(4 * 3 * 3 * 3).fill(1), [4, 3, 3, 3], { quant: { scale: 0.01 } }));
  * const y = conv2d(x, w, { strides: 2, padding: 'same', output: { dtype: 'uint8', scale: 0.05, zeroPoint: 0 }, activation: 'relu6' });
+ * console.log(y.shape); // [ 1, 4, 4, 4 ]
  * ```
  */
 export function conv2d(x: Tensor, w: PackedConvWeights, options: Conv2dOptions = {}): Tensor {

@@ -10,6 +10,14 @@ import { checkSameInstance, checkTensor, withScratch } from "./common.js";
  * squeeze-excite): DequantizeLinear → Mul → QuantizeLinear in float32 for 8-bit data
  * (y = clamp(roundHalfEven(f32(f32(sx·(x − zx)) · f32(ss·(s − zs))) / sy) + zy)), plain float32
  * products for float data.
+ *
+ * @example
+ * ```ts
+ * // x [1, 1, 2, 2] (NHWC), one scale per channel (squeeze-excite)
+ * const x = qk.tensor(new Uint8Array([100, 100, 50, 50]), [1, 1, 2, 2], { quant: { scale: 0.02, zeroPoint: 0 } });
+ * const s = qk.tensor(new Uint8Array([255, 128]), [2], { quant: { scale: 1 / 255, zeroPoint: 0 } });
+ * console.log(mulChannels(x, s).toArray()); // Uint8Array(4) [ 100, 50, 50, 25 ]
+ * ```
  */
 export function mulChannels(x: Tensor, s: Tensor, options: { readonly output?: { readonly scale: number; readonly zeroPoint?: number } } = {}): Tensor {
   const op = "mulChannels";
@@ -55,6 +63,12 @@ export function mulChannels(x: Tensor, s: Tensor, options: { readonly output?: {
 /**
  * Softmax over the last axis to float32 (8-bit inputs are dequantized first): classifier outputs.
  * exp(x − max) / Σ exp(x − max), in float64, rounded to float32.
+ *
+ * @example
+ * ```ts
+ * const logits = qk.tensor([1, 2, 3], [1, 3]);
+ * console.log(softmax(logits).toArray()); // Float32Array(3) [ 0.090..., 0.244..., 0.665... ]
+ * ```
  */
 export function softmax(x: Tensor): Tensor<"float32"> {
   const op = "softmax";

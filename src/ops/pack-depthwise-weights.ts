@@ -20,7 +20,16 @@ export interface PackDepthwiseOptions {
   readonly bias?: ArrayLike<number>;
 }
 
-/** Depthwise weights packed once for `depthwiseConv2d` (any input size). Dispose when done. */
+/**
+ * Depthwise weights packed once for `depthwiseConv2d` (any input size). Dispose when done.
+ *
+ * @example
+ * ```ts
+ * using w = packDepthwiseWeights(qk.tensor(new Int8Array(3 * 3 * 16).fill(1), [3, 3, 16], { quant: { scale: 0.02 } }));
+ * const x = qk.tensor(new Int8Array(4 * 4 * 16).fill(2), [1, 4, 4, 16], { quant: { scale: 0.1, zeroPoint: 0 } });
+ * console.log(depthwiseConv2d(x, w, { padding: 'same' }).shape); // [ 1, 4, 4, 16 ]
+ * ```
+ */
 export class PackedDepthwiseWeights {
   readonly qk: Qkern;
   readonly kh: number;

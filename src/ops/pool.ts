@@ -47,7 +47,8 @@ function output(op: string, x: Tensor, shape: number[], options: Pool2dOptions, 
  *
  * @example
  * ```ts
- * maxPool2d(x, { kernel: 3, strides: 2 });
+ * const x = qk.tensor(Int8Array.from({ length: 6 * 6 * 4 }, (_, i) => (i * 7) % 50), [1, 6, 6, 4], { quant: { scale: 0.1, zeroPoint: 0 } });
+ * maxPool2d(x, { kernel: 3, strides: 2 });                           // [1, 6, 6, 4] → [1, 2, 2, 4]
  * ```
  */
 export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
@@ -72,6 +73,13 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
  * Average pooling, NHWC, over the taps inside the input (count_include_pad = 0). 8-bit:
  * y = clamp(roundHalfEven(f32(Σ(x − zx)) · f32(sx / f32(sy · count))) + zy), the requantization of
  * ONNX Runtime's QLinearAveragePool / QLinearGlobalAveragePool.
+ *
+ * @example
+ * ```ts
+ * const x = qk.tensor(new Uint8Array([10, 20, 30, 40]), [1, 2, 2, 1], { quant: { scale: 0.1, zeroPoint: 0 } });
+ * console.log(avgPool2d(x, { kernel: 2 }).toArray()); // Uint8Array(1) [ 25 ]
+ * console.log(avgPool2d(qk.tensor([1, 2, 3, 4], [1, 2, 2, 1]), { kernel: 2, strides: 1, padding: 'same' }).toArray()); // float32, taps inside only
+ * ```
  */
 export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const op = "avgPool2d";
@@ -110,7 +118,8 @@ export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
  *
  * @example
  * ```ts
- * globalAvgPool(features, { output: { scale: 0.02, zeroPoint: 0 } });   // [1, 7, 7, 1280] → [1, 1, 1, 1280]
+ * const features = qk.tensor(new Int8Array(7 * 7 * 16).fill(3), [1, 7, 7, 16], { quant: { scale: 0.1, zeroPoint: 0 } });
+ * globalAvgPool(features, { output: { scale: 0.02, zeroPoint: 0 } });   // [1, 7, 7, 16] → [1, 1, 1, 16]
  * ```
  */
 export function globalAvgPool(x: Tensor, options: { readonly output?: { readonly scale: number; readonly zeroPoint?: number }; readonly out?: Tensor } = {}): Tensor {

@@ -22,6 +22,16 @@ export interface RefConv {
   readonly pads: readonly [number, number, number, number];
 }
 
+/**
+ * Output height and width of a convolution.
+ *
+ * @example
+ * ```ts
+ * import { convOutputSize } from 'qkern/reference';
+ * const g = { n: 1, h: 224, w: 224, c: 3, oc: 32, kh: 3, kw: 3, strides: [2, 2], dilations: [1, 1], pads: [0, 0, 1, 1] } as const;
+ * console.log(convOutputSize(g)); // [ 112, 112 ]
+ * ```
+ */
 export function convOutputSize(g: RefConv): [number, number] {
   return [
     Math.floor((g.h + g.pads[0] + g.pads[2] - ((g.kh - 1) * g.dilations[0] + 1)) / g.strides[0]) + 1,
@@ -56,13 +66,32 @@ function conv(g: RefConv, init: (o: number) => number, step: (acc: number, insid
   return out;
 }
 
-/** int32 accumulators Σ (x − zx)(w − zw[o]) + bias[o] (padding contributes nothing). */
+/**
+ * int32 accumulators Σ (x − zx)(w − zw[o]) + bias[o] (padding contributes nothing).
+ *
+ * @example
+ * ```ts
+ * import { conv2dInteger } from 'qkern/reference';
+ * // 2×2 image, 1 input channel, 2 output channels, 1×1 kernel: per-pixel products
+ * const g = { n: 1, h: 2, w: 2, c: 1, oc: 2, kh: 1, kw: 1, strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0] } as const;
+ * console.log(conv2dInteger(g, [1, 2, 3, 4], 0, [2, -1], [0, 0])); // Int32Array [ 2, -1, 4, -2, 6, -3, 8, -4 ]
+ * ```
+ */
 export function conv2dInteger(g: RefConv, x: ArrayLike<number>, zx: number, w: ArrayLike<number>, zw: ArrayLike<number>, bias?: ArrayLike<number>): Int32Array {
   return Int32Array.from(conv(g, (o) => (bias ? (bias[o] as number) : 0),
     (acc, inside, xi, wi) => (inside ? acc + ((x[xi] as number) - zx) * ((w[wi] as number) - (zw[Math.floor(wi / (g.kh * g.kw * g.c))] as number)) : acc)));
 }
 
-/** float32: acc = bias, acc = f32(acc + f32(x · w)) over (kh, kw, c) with x = 0 in the padding, then clamp. */
+/**
+ * float32: acc = bias, acc = f32(acc + f32(x · w)) over (kh, kw, c) with x = 0 in the padding, then clamp.
+ *
+ * @example
+ * ```ts
+ * import { conv2dFloat } from 'qkern/reference';
+ * const g = { n: 1, h: 2, w: 2, c: 1, oc: 1, kh: 2, kw: 2, strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0] } as const;
+ * console.log(conv2dFloat(g, [1, 2, 3, 4], [0.5, 0.5, 0.5, 0.5], [0], -Infinity, Infinity)); // Float32Array [ 5 ]
+ * ```
+ */
 export function conv2dFloat(g: RefConv, x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | undefined, lo: number, hi: number): Float32Array {
   return Float32Array.from(conv(g, (o) => f(bias ? (bias[o] as number) : 0),
     (acc, inside, xi, wi) => f(acc + f((inside ? f(x[xi] as number) : 0) * f(w[wi] as number)))), (v) => {
@@ -71,13 +100,31 @@ export function conv2dFloat(g: RefConv, x: ArrayLike<number>, w: ArrayLike<numbe
   });
 }
 
-/** Quantized add, ONNX Runtime QLinearAdd semantics (float32 steps; zy added in float32 before rounding). */
+/**
+ * Quantized add, ONNX Runtime QLinearAdd semantics (float32 steps; zy added in float32 before rounding).
+ *
+ * @example
+ * ```ts
+ * import { qaddFp32 } from 'qkern/reference';
+ * const q = { scale: 0.1, zeroPoint: 0 };
+ * console.log(qaddFp32(10, 25, q, q, { scale: 0.2, zeroPoint: 0 }, -128, 127)); // 18: (1 + 2.5) / 0.2 = 17.5 → 18
+ * ```
+ */
 export function qaddFp32(a: number, b: number, qa: { scale: number; zeroPoint: number }, qb: { scale: number; zeroPoint: number }, qy: { scale: number; zeroPoint: number }, qmin: number, qmax: number): number {
   const v = f(f(f(f(qa.scale) * (a - qa.zeroPoint)) + f(f(qb.scale) * (b - qb.zeroPoint))) / f(qy.scale));
   return Math.min(qmax, Math.max(qmin, roundHalfEven(f(v + qy.zeroPoint))));
 }
 
-/** Quantized add, TFLite fixed-point semantics (left shift 20). */
+/**
+ * Quantized add, TFLite fixed-point semantics (left shift 20).
+ *
+ * @example
+ * ```ts
+ * import { qaddFixedpoint } from 'qkern/reference';
+ * const q = { scale: 0.1, zeroPoint: 0 };
+ * console.log(qaddFixedpoint(10, 25, q, q, { scale: 0.2, zeroPoint: 0 }, -128, 127)); // 18 (TFLite rounds 17.5 away from zero)
+ * ```
+ */
 export function qaddFixedpoint(a: number, b: number, qa: { scale: number; zeroPoint: number }, qb: { scale: number; zeroPoint: number }, qy: { scale: number; zeroPoint: number }, qmin: number, qmax: number): number {
   const twice = 2 * Math.max(f(qa.scale), f(qb.scale));
   const m1 = quantizeMultiplierRef(f(qa.scale) / twice);
@@ -88,21 +135,48 @@ export function qaddFixedpoint(a: number, b: number, qa: { scale: number; zeroPo
   return Math.min(qmax, Math.max(qmin, raw + qy.zeroPoint));
 }
 
-/** QuantizeLinear(fn(DequantizeLinear(q))) for one value. */
+/**
+ * QuantizeLinear(fn(DequantizeLinear(q))) for one value.
+ *
+ * @example
+ * ```ts
+ * import { qfunction } from 'qkern/reference';
+ * const q = { scale: 0.05, zeroPoint: 0 };
+ * console.log(qfunction(-40, (x) => Math.max(0, x), q, q, 'int8'), qfunction(40, (x) => Math.max(0, x), q, q, 'int8')); // 0 40
+ * ```
+ */
 export function qfunction(q: number, fn: (x: number) => number, qx: { scale: number; zeroPoint: number }, qy: { scale: number; zeroPoint: number }, dtype: "int8" | "uint8"): number {
   const { min, max } = DTYPE_INFO[dtype];
   const x = f(f(q - qx.zeroPoint) * f(qx.scale));
   return Math.min(max, Math.max(min, roundHalfEven(f(f(fn(x)) / f(qy.scale))) + qy.zeroPoint));
 }
 
-/** Per-channel multiply, QDQ semantics. */
+/**
+ * Per-channel multiply, QDQ semantics.
+ *
+ * @example
+ * ```ts
+ * import { qmul } from 'qkern/reference';
+ * const q = { scale: 0.1, zeroPoint: 0 };
+ * console.log(qmul(20, 5, q, q, { scale: 0.1, zeroPoint: 0 }, 'int8')); // 10: 2.0 · 0.5 = 1.0
+ * ```
+ */
 export function qmul(x: number, s: number, qx: { scale: number; zeroPoint: number }, qs: { scale: number; zeroPoint: number }, qy: { scale: number; zeroPoint: number }, dtype: "int8" | "uint8"): number {
   const { min, max } = DTYPE_INFO[dtype];
   const v = f(f(f(f(qx.scale) * (x - qx.zeroPoint)) * f(f(qs.scale) * (s - qs.zeroPoint))) / f(qy.scale));
   return Math.min(max, Math.max(min, roundHalfEven(v) + qy.zeroPoint));
 }
 
-/** Average of 8-bit values as qkern / ONNX Runtime requantize it: f32(Σ(x − zx)) · f32(sx / f32(sy · count)). */
+/**
+ * Average of 8-bit values as qkern / ONNX Runtime requantize it: f32(Σ(x − zx)) · f32(sx / f32(sy · count)).
+ *
+ * @example
+ * ```ts
+ * import { qaverage } from 'qkern/reference';
+ * const q = { scale: 0.1, zeroPoint: 128 };
+ * console.log(qaverage([130, 134, 129], q, q, 'uint8')); // 131: 128 + round(8 / 3)
+ * ```
+ */
 export function qaverage(values: readonly number[], qx: { scale: number; zeroPoint: number }, qy: { scale: number; zeroPoint: number }, dtype: "int8" | "uint8"): number {
   const { min, max } = DTYPE_INFO[dtype];
   const sum = values.reduce((s, v) => s + v - qx.zeroPoint, 0);

@@ -10,7 +10,16 @@ export interface RefQuant {
   readonly axis?: number;
 }
 
-/** Maps a flat element index to its channel along `axis` (0 for per-tensor). */
+/**
+ * Maps a flat element index to its channel along `axis` (0 for per-tensor).
+ *
+ * @example
+ * ```ts
+ * import { channelOf } from 'qkern/reference';
+ * const ch = channelOf([2, 3], 1);   // per-column parameters of a [2, 3] tensor
+ * console.log([0, 1, 2, 3, 4, 5].map(ch)); // [ 0, 1, 2, 0, 1, 2 ]
+ * ```
+ */
 export function channelOf(shape: readonly number[], axis: number | undefined): (i: number) => number {
   if (axis === undefined) return () => 0;
   const channels = shape[axis] as number;
@@ -23,7 +32,15 @@ function param(p: number | ArrayLike<number> | undefined, c: number): number {
   return typeof p === "number" ? p : (p[c] as number);
 }
 
-/** Round half to even. */
+/**
+ * Round half to even.
+ *
+ * @example
+ * ```ts
+ * import { roundHalfEven } from 'qkern/reference';
+ * console.log([0.5, 1.5, 2.5, -0.5, 2.6].map(roundHalfEven)); // [ 0, 2, 2, 0, 3 ]
+ * ```
+ */
 export function roundHalfEven(v: number): number {
   const f = Math.floor(v);
   const d = v - f;
@@ -32,7 +49,15 @@ export function roundHalfEven(v: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** One value: clamp(roundHalfEven(f32(x / scale)) + zp, qmin, qmax); NaN gives zp. */
+/**
+ * One value: clamp(roundHalfEven(f32(x / scale)) + zp, qmin, qmax); NaN gives zp.
+ *
+ * @example
+ * ```ts
+ * import { quantizeValue } from 'qkern/reference';
+ * console.log(quantizeValue(0.25, 0.1, 3, -128, 127)); // 5: roundHalfEven(2.5) + 3
+ * ```
+ */
 export function quantizeValue(x: number, scale: number, zp: number, qmin: number, qmax: number): number {
   const v = Math.fround(Math.fround(x) / Math.fround(scale));
   const r = Number.isNaN(v) ? zp : roundHalfEven(v) + zp;
@@ -42,6 +67,13 @@ export function quantizeValue(x: number, scale: number, zp: number, qmin: number
 /**
  * ONNX QuantizeLinear: y = saturate(roundHalfEven(x / scale) + zeroPoint) with the division in
  * float32. NaN gives the zero point (qkern's documented choice). Returns integer values.
+ *
+ * @example
+ * ```ts
+ * import { quantizeLinear } from 'qkern/reference';
+ * console.log(quantizeLinear([0.5, -1, 300, NaN], [4], 'int8', { scale: 0.01 })); // Int32Array [ 50, -100, 127, 0 ]
+ * console.log(quantizeLinear([1, 1], [1, 2], 'uint8', { axis: 1, scale: [0.1, 0.5], zeroPoint: [0, 10] })); // [ 10, 12 ]
+ * ```
  */
 export function quantizeLinear(x: ArrayLike<number>, shape: readonly number[], dtype: QuantDType, q: RefQuant): Int32Array {
   const { min, max } = DTYPE_INFO[dtype];
@@ -54,7 +86,15 @@ export function quantizeLinear(x: ArrayLike<number>, shape: readonly number[], d
   return y;
 }
 
-/** ONNX DequantizeLinear: y = f32(q − zeroPoint) · scale, in float32. */
+/**
+ * ONNX DequantizeLinear: y = f32(q − zeroPoint) · scale, in float32.
+ *
+ * @example
+ * ```ts
+ * import { dequantizeLinear } from 'qkern/reference';
+ * console.log(dequantizeLinear([50, -100], [2], { scale: 0.01 })); // Float32Array [ 0.5, -1 ] (in float32)
+ * ```
+ */
 export function dequantizeLinear(values: ArrayLike<number>, shape: readonly number[], q: RefQuant): Float32Array {
   const ch = channelOf(shape, q.axis);
   const y = new Float32Array(values.length);
@@ -65,7 +105,15 @@ export function dequantizeLinear(values: ArrayLike<number>, shape: readonly numb
   return y;
 }
 
-/** Scale and zero point of ONNX DynamicQuantizeLinear (uint8), ONNX Runtime's float32 steps. */
+/**
+ * Scale and zero point of ONNX DynamicQuantizeLinear (uint8), ONNX Runtime's float32 steps.
+ *
+ * @example
+ * ```ts
+ * import { dynamicParamsU8 } from 'qkern/reference';
+ * console.log(dynamicParamsU8([-1, 0, 2, 3])); // { scale: 0.0156862..., zeroPoint: 64 }
+ * ```
+ */
 export function dynamicParamsU8(x: ArrayLike<number>): { scale: number; zeroPoint: number } {
   const f = Math.fround;
   let lo = 0;
@@ -80,7 +128,15 @@ export function dynamicParamsU8(x: ArrayLike<number>): { scale: number; zeroPoin
   return { scale, zeroPoint };
 }
 
-/** Symmetric int8 dynamic parameters: zero point 0, scale max|x| / 127 (1 if that is 0). */
+/**
+ * Symmetric int8 dynamic parameters: zero point 0, scale max|x| / 127 (1 if that is 0).
+ *
+ * @example
+ * ```ts
+ * import { dynamicParamsS8 } from 'qkern/reference';
+ * console.log(dynamicParamsS8([-1, 0, 2, 3.81])); // { scale: 0.03, zeroPoint: 0 } (3.81 / 127 in float32)
+ * ```
+ */
 export function dynamicParamsS8(x: ArrayLike<number>): { scale: number; zeroPoint: number } {
   let amax = 0;
   for (let i = 0; i < x.length; i++) amax = Math.max(amax, Math.abs(Math.fround(x[i] as number)));
@@ -88,7 +144,15 @@ export function dynamicParamsS8(x: ArrayLike<number>): { scale: number; zeroPoin
   return { scale: raw > 0 ? raw : 1, zeroPoint: 0 };
 }
 
-/** Integer range of a dtype. */
+/**
+ * Integer range of a dtype.
+ *
+ * @example
+ * ```ts
+ * import { rangeOf } from 'qkern/reference';
+ * console.log(rangeOf('int4'), rangeOf('uint8')); // { bits: 4, min: -8, max: 7 } { bits: 8, min: 0, max: 255 }
+ * ```
+ */
 export function rangeOf(dtype: DType): { min: number; max: number } {
   return DTYPE_INFO[dtype];
 }

@@ -6,19 +6,44 @@ import { roundHalfEven } from "./quantize.js";
 
 const TWO_31 = 2n ** 31n;
 
-/** fp32 stage: clamp(roundHalfEven(f32(acc) · m) + zp, qmin, qmax), all float32. */
+/**
+ * fp32 stage: clamp(roundHalfEven(f32(acc) · m) + zp, qmin, qmax), all float32.
+ *
+ * @example
+ * ```ts
+ * import { requantizeFp32, fp32Multiplier } from 'qkern/reference';
+ * const m = fp32Multiplier(0.1, 0.05, 0.2);           // f32(f32(0.1 · 0.05) / 0.2) = 0.025
+ * console.log(requantizeFp32(1000, m, -3, -128, 127)); // 22: roundHalfEven(25) − 3
+ * ```
+ */
 export function requantizeFp32(acc: number, m: number, zp: number, qmin: number, qmax: number): number {
   const v = Math.fround(Math.fround(acc) * Math.fround(m));
   return Math.min(qmax, Math.max(qmin, roundHalfEven(v) + zp));
 }
 
-/** fp32 multiplier: f32(f32(inScale · wScale) / outScale). */
+/**
+ * fp32 multiplier: f32(f32(inScale · wScale) / outScale).
+ *
+ * @example
+ * ```ts
+ * import { fp32Multiplier } from 'qkern/reference';
+ * console.log(fp32Multiplier(0.1, 0.05, 0.2)); // 0.02500000223517418 (0.025 after three float32 roundings)
+ * ```
+ */
 export function fp32Multiplier(inScale: number, wScale: number, outScale: number): number {
   const f = Math.fround;
   return f(f(f(inScale) * f(wScale)) / f(outScale));
 }
 
-/** gemmlowp SaturatingRoundingDoublingHighMul, literal form. */
+/**
+ * gemmlowp SaturatingRoundingDoublingHighMul, literal form.
+ *
+ * @example
+ * ```ts
+ * import { srdhm } from 'qkern/reference';
+ * console.log(srdhm(1000, 1 << 30), srdhm(-2147483648, -2147483648)); // 500 2147483647
+ * ```
+ */
 export function srdhm(a: number, b: number): number {
   if (a === -2147483648 && b === -2147483648) return 2147483647;
   const ab = BigInt(a) * BigInt(b);
@@ -26,7 +51,15 @@ export function srdhm(a: number, b: number): number {
   return Number((ab + nudge) / TWO_31); // BigInt division truncates toward zero
 }
 
-/** gemmlowp RoundingDivideByPOT, literal form: round half away from zero. */
+/**
+ * gemmlowp RoundingDivideByPOT, literal form: round half away from zero.
+ *
+ * @example
+ * ```ts
+ * import { rdbpot } from 'qkern/reference';
+ * console.log(rdbpot(10, 2), rdbpot(-10, 2), rdbpot(11, 2)); // 3 -3 3 (10/4 = 2.5 rounds away from zero)
+ * ```
+ */
 export function rdbpot(x: number, exponent: number): number {
   const mask = Number((1n << BigInt(exponent)) - 1n);
   const remainder = Number(BigInt(x) & BigInt(mask));
@@ -38,6 +71,13 @@ export function rdbpot(x: number, exponent: number): number {
  * TFLite fixed-point stage: clamp(RDBPOT(SRDHM(acc · 2^max(shift,0), multiplier), max(−shift,0))
  * + zp, qmin, qmax). Where TFLite's int32 left shift would overflow (undefined in C++), the
  * product saturates to the int32 range.
+ *
+ * @example
+ * ```ts
+ * import { requantizeFixedpoint, quantizeMultiplierRef } from 'qkern/reference';
+ * const { multiplier, shift } = quantizeMultiplierRef(0.0625);          // 2^30, shift −3
+ * console.log(requantizeFixedpoint(1000, multiplier, shift, 0, -128, 127)); // 63 (1000 / 16 rounded)
+ * ```
  */
 export function requantizeFixedpoint(acc: number, multiplier: number, shift: number, zp: number, qmin: number, qmax: number): number {
   const left = Math.max(shift, 0);
@@ -50,6 +90,12 @@ export function requantizeFixedpoint(acc: number, multiplier: number, shift: num
 /**
  * TFLite QuantizeMultiplier from its definition: the largest exponent with the real value below
  * 2^shift, the mantissa rounded half away from zero to 31 bits (exact rational arithmetic).
+ *
+ * @example
+ * ```ts
+ * import { quantizeMultiplierRef } from 'qkern/reference';
+ * console.log(quantizeMultiplierRef(0.0625), quantizeMultiplierRef(3)); // { multiplier: 1073741824, shift: -3 } { multiplier: 1610612736, shift: 2 }
+ * ```
  */
 export function quantizeMultiplierRef(real: number): { multiplier: number; shift: number } {
   if (real === 0) return { multiplier: 0, shift: 0 };
