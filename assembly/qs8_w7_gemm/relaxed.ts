@@ -14,9 +14,11 @@
 // A per row, 8 relaxed dots and 8 pair-adds into 8 accumulators (4 rows × 2 column halves). Each
 // 16-byte B load feeds 16 multiply-adds here against 8 in the simd128 kernel; both use the same
 // number of multiplier µops (pmaddubsw + pmaddwd vs two pmaddwd), so the gain comes from fewer
-// loads, widenings and adds. K is walked in chunks of KC for all row groups of an L2 chunk before
-// the next chunk (partial sums in the rowsums scratch of layout.ts): measured here, long K loops
-// over the whole of K ran ~15% slower than chunks of 64–128 at the same arithmetic.
+// loads, widenings and adds. K is walked in chunks of KC = 64 for all row groups of an L2 chunk
+// before the next chunk (partial sums in the rowsums scratch of layout.ts). Measured here (Node 20,
+// this x86): one loop over the whole of K ran ~20% slower than chunks of 64, for the same
+// arithmetic, even with A and B resident in L1 (cause not found); chunks of 32 or 128 were 2–5%
+// slower than 64. The 8-bit simd128 kernel does not gain from K chunks (DESIGN.md §6).
 //
 // GEMV tile 1×32 (1x32c4, for M = 1): 4 blocks of 8 columns in parallel, B streamed once.
 //
@@ -29,8 +31,8 @@ import { storeAcc } from "../qs8_gemm/simd128";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 
 const L2_CHUNK: usize = 128 * 1024;
-/** K values per chunk of the GEMM's K loop (a multiple of 4). */
-const KC: u32 = 128;
+/** K values per chunk of the GEMM's K loop (a multiple of 4; see above). */
+const KC: u32 = 64;
 const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
 
 /** Σ over one K quad of a·b'' into 4 int32 lanes (one per column): see the exactness note above. */
