@@ -154,3 +154,44 @@ export const CONSTS = memory.data(64, 16);
     memory.copy(out, SCRATCH, nc);
   }
 }
+
+/**
+ * store8 for two rows at once (8-bit stages only): the same requantization per row, one narrowing
+ * for both (row 0 in the low 8 bytes, row 1 in the high 8), and the per-channel arrays read once.
+ * Bit-identical to two store8 calls.
+ */
+// @ts-ignore: decorator
+@inline export function store8x2(
+  stage: i32, lo0: v128, hi0: v128, lo1: v128, hi1: v128, col: u32, nc: u32, out0: usize, out1: usize,
+  params: usize, cp: usize, k0: v128, k1: v128, k2: v128, k3: v128,
+): void {
+  const at = params + OUT_ARRAYS + (<usize>col << 2);
+  let q0: v128, q1: v128, q2: v128, q3: v128;
+  if (stage == STAGE_FP32) {
+    const s0 = v128.load(at);
+    const s1 = v128.load(at, 16);
+    q0 = requantFp32x4(lo0, s0, k0, k1, k2, k3);
+    q1 = requantFp32x4(hi0, s1, k0, k1, k2, k3);
+    q2 = requantFp32x4(lo1, s0, k0, k1, k2, k3);
+    q3 = requantFp32x4(hi1, s1, k0, k1, k2, k3);
+  } else {
+    const rsc = params + OUT_ARRAYS + (cp << 4) + (<usize>col << 3);
+    q0 = requantFixedX4(lo0, v128.load(at), v128.load(at + (cp << 2)), v128.load(at + (cp << 3)),
+      v128.load(rsc), v128.load(rsc, 16), k0, k1, k2);
+    q1 = requantFixedX4(hi0, v128.load(at, 16), v128.load(at + (cp << 2), 16), v128.load(at + (cp << 3), 16),
+      v128.load(rsc, 32), v128.load(rsc, 48), k0, k1, k2);
+    q2 = requantFixedX4(lo1, v128.load(at), v128.load(at + (cp << 2)), v128.load(at + (cp << 3)),
+      v128.load(rsc), v128.load(rsc, 16), k0, k1, k2);
+    q3 = requantFixedX4(hi1, v128.load(at, 16), v128.load(at + (cp << 2), 16), v128.load(at + (cp << 3), 16),
+      v128.load(rsc, 32), v128.load(rsc, 48), k0, k1, k2);
+  }
+  const bytes = narrowToBytes(q0, q1, q2, q3);
+  if (nc == 8) {
+    v128.store64_lane(out0, bytes, 0);
+    v128.store64_lane(out1, bytes, 1);
+  } else {
+    v128.store(SCRATCH, bytes);
+    memory.copy(out0, SCRATCH, nc);
+    memory.copy(out1, SCRATCH + 8, nc);
+  }
+}

@@ -14,7 +14,7 @@
 // Exports share the scalar signature (scalar.ts). Over-reads: none beyond the packed buffers.
 
 import { OUT_ARRAYS, OUT_CHANNELS, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
-import { CONSTS, stageConsts, store8 } from "../output/simd128";
+import { CONSTS, stageConsts, store8, store8x2 } from "../output/simd128";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 
 const L2_CHUNK: usize = 128 * 1024;
@@ -32,6 +32,12 @@ const L2_CHUNK: usize = 128 * 1024;
   lo = i32x4.add(lo, i32x4.sub(v128.load(blk), i32x4.mul(v128.load(blk, 32), vrs)));
   hi = i32x4.add(hi, i32x4.sub(v128.load(blk, 16), i32x4.mul(v128.load(blk, 48), vrs)));
   storeAcc(stage, lo, hi, col, nc, out, params, cp, sa, k0, k1, k2, k3);
+}
+
+/** Adds the packed bias and the −zb·rowsum correction (`blk`, `rs`) to 4 accumulators (`half` 0 or 16). */
+// @ts-ignore: decorator
+@inline function corrected(acc: v128, blk: usize, half: usize, rs: i32): v128 {
+  return i32x4.add(acc, i32x4.sub(v128.load(blk + half), i32x4.mul(v128.load(blk + half, 32), i32x4.splat(rs))));
 }
 
 /**
@@ -111,6 +117,23 @@ const L2_CHUNK: usize = 128 * 1024;
         const col = j * 8;
         const rs = rowsums + (<usize>row << 2);
         const sa = rowScale + <usize>row * rowScaleStride;
+        if (stage == STAGE_FP32 || stage == STAGE_FIXEDPOINT) {
+          // 8-bit outputs: rows in pairs share one narrowing and the per-channel loads.
+          const r0 = load<i32>(rs), r1 = load<i32>(rs, 4), r2 = load<i32>(rs, 8), r3 = load<i32>(rs, 12);
+          if (row + 1 < m) {
+            store8x2(stage, corrected(vacc0x0123, blk, 0, r0), corrected(vacc0x4567, blk, 16, r0),
+              corrected(vacc1x0123, blk, 0, r1), corrected(vacc1x4567, blk, 16, r1), col, nc, out, out + ldc, params, cp, k0, k1, k2, k3);
+          } else {
+            store8(stage, corrected(vacc0x0123, blk, 0, r0), corrected(vacc0x4567, blk, 16, r0), col, nc, out, params, cp, k0, k1, k2, k3);
+          }
+          if (row + 3 < m) {
+            store8x2(stage, corrected(vacc2x0123, blk, 0, r2), corrected(vacc2x4567, blk, 16, r2),
+              corrected(vacc3x0123, blk, 0, r3), corrected(vacc3x4567, blk, 16, r3), col, nc, out + 2 * ldc, out + 3 * ldc, params, cp, k0, k1, k2, k3);
+          } else if (row + 2 < m) {
+            store8(stage, corrected(vacc2x0123, blk, 0, r2), corrected(vacc2x4567, blk, 16, r2), col, nc, out + 2 * ldc, params, cp, k0, k1, k2, k3);
+          }
+          continue;
+        }
         const f32stage = stage == STAGE_F32;
         storeRow(stage, vacc0x0123, vacc0x4567, blk, load<i32>(rs), col, nc, out, params, cp,
           f32stage ? load<f32>(sa) : 0, k0, k1, k2, k3);
