@@ -108,3 +108,31 @@ export function resultRow(suite: string, caseName: string, variant: string, unit
     vsBestPeer: m.vsBestPeer,
   };
 }
+
+/**
+ * The README table: per suite and case, the fastest qkern row (build: variant) with its rate and
+ * its ratio to the best peer measured interleaved with it (the harness's `vsBestPeer`), and the
+ * fastest peer row of the case.
+ */
+export function summaryMarkdown(m: Meta, results: readonly ResultRow[], command: string): string {
+  const rate = (r: ResultRow): number => r.gops ?? r.gbps ?? Number.NaN;
+  const unit = (r: ResultRow): string => (r.gops !== undefined ? 'GOPS' : 'GB/s');
+  const best = (rows: readonly ResultRow[]): ResultRow | undefined => rows.filter((r) => Number.isFinite(rate(r))).sort((a, b) => rate(b) - rate(a))[0];
+  const lines = [
+    `${m.date.slice(0, 10)} · ${m.cpu} (${os.cpus().length} cores) · node ${m.node} · V8 ${m.v8} · \`${command}\``,
+    '',
+    '| suite | case | fastest qkern (build: variant) | rate | vs best peer, same variant | fastest peer (engine: variant) | rate |',
+    '|---|---|---|---:|---:|---|---:|',
+  ];
+  const keys = [...new Set(results.map((r) => `${r.suite}\u0000${r.case}\u0000${unit(r)}`))];
+  for (const key of keys) {
+    const [suite, c, u] = key.split('\u0000') as [string, string, string];
+    const rows = results.filter((r) => r.suite === suite && r.case === c && unit(r) === u);
+    const q = best(rows.filter((r) => r.engine === 'qkern'));
+    const p = best(rows.filter((r) => r.engine !== 'qkern'));
+    if (!q) continue;
+    const vs = Number.isFinite(q.vsBestPeer) ? `${q.vsBestPeer.toFixed(2)}×` : '—';
+    lines.push(`| ${suite} | ${c} | ${q.isa}: ${q.variant} | ${rate(q).toFixed(2)} ${u} | ${vs} | ${p ? `${p.engine}: ${p.variant}` : '—'} | ${p ? `${rate(p).toFixed(2)} ${u}` : '—'} |`);
+  }
+  return lines.join('\n') + '\n';
+}

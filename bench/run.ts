@@ -1,4 +1,6 @@
-// Entry of `npm run bench [-- --suite NAME] [--quick] [--json FILE]`: one qkern instance per build
+// Entry of `npm run bench [-- --suite NAME] [--quick] [--json FILE]` (FILE.json, default
+// build/bench/results.json, plus the chart FILE.svg and the README table FILE.md from bench/chart.ts
+// and report.ts): one qkern instance per build
 // this engine runs, then for every case of every chosen suite: setup (with correctness checks),
 // interleaved measurement of each variant, a table on stdout, and at the end the JSON document.
 // To add a suite, write bench/suites/<name>.ts exporting a `Suite` and list it in SUITES.
@@ -11,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { createQkern, detect, type Isa, type Qkern } from 'qkern';
 import { measure, type Context, type EngineTask, type MeasureOptions, type Suite } from './harness.js';
 import { loadOrt, type Ort } from './ort.js';
-import { envLine, meta, resultRow, tableHeader, tableRow, type ResultRow } from './report.js';
+import { chartSvg } from './chart.js';
+import { envLine, meta, resultRow, summaryMarkdown, tableHeader, tableRow, type ResultRow } from './report.js';
 import { dwconvSuite } from './suites/dwconv.js';
 import { e2eSuite } from './suites/e2e.js';
 import { gemmSuite } from './suites/gemm.js';
@@ -130,10 +133,14 @@ async function main(): Promise<number> {
   }
 
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  if (values.json !== undefined) {
-    writeFileSync(values.json, JSON.stringify({ meta: m, results }, null, 2) + '\n');
-    console.log(`wrote ${values.json}`);
-  }
+  const json = values.json ?? 'build/bench/results.json';
+  writeFileSync(json, JSON.stringify({ meta: m, results }, null, 2) + '\n');
+  // Next to the JSON: the chart and the README table (out.json → out.svg, out.md).
+  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  const base = json.replace(/\.json$/, '');
+  writeFileSync(`${base}.svg`, chartSvg(m, results, command));
+  writeFileSync(`${base}.md`, summaryMarkdown(m, results, command));
+  console.log(`wrote ${json}, ${base}.svg, ${base}.md`);
   if (failedChecks > 0) {
     console.error(`!! ${failedChecks} correctness check(s) failed (see MISMATCH lines above)`);
     return 1;
