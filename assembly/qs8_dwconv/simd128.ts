@@ -17,7 +17,7 @@
 // KH·KW = 9 / 25 (any stride, dilation, padding); `any` takes every kernel size.
 
 import { OUT_CHANNELS, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
-import { CONSTS, stageConsts, store8 } from "../output/simd128";
+import { CONSTS, stageConsts, store16, store8 } from "../output/simd128";
 import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, G_PL, G_PT, G_SH, G_SW, G_W, TAP_OFFSETS, dwTileBytes, prepareTaps, tapPointers } from "./layout";
 
 const PTRS = memory.data(4 * 1024, 16);
@@ -94,8 +94,12 @@ const PTRS = memory.data(4 * 1024, 16);
           wp += 64;
         }
         const nc = min<u32>(16, c - <u32>c0);
-        store8(stage, vacc0123, vacc4567, <u32>c0, min<u32>(nc, 8), o, params, cp, k0, k1, k2, k3);
-        if (nc > 8) store8(stage, vacc89AB, vaccCDEF, <u32>c0 + 8, nc - 8, o + 8 * esize, params, cp, k0, k1, k2, k3);
+        if (stage != STAGE_INT32) {
+          store16(stage, vacc0123, vacc4567, vacc89AB, vaccCDEF, <u32>c0, nc, o, params, cp, k0, k1, k2, k3);
+        } else {
+          store8(stage, vacc0123, vacc4567, <u32>c0, min<u32>(nc, 8), o, params, cp, k0, k1, k2, k3);
+          if (nc > 8) store8(stage, vacc89AB, vaccCDEF, <u32>c0 + 8, nc - 8, o + 8 * esize, params, cp, k0, k1, k2, k3);
+        }
         o += 16 * esize;
         pw += tileBytes;
         pb += 64;
