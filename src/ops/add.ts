@@ -12,7 +12,8 @@ export interface AddOptions extends ClampOptions {
   readonly output?: { readonly dtype?: "int8" | "uint8"; readonly scale: number; readonly zeroPoint?: number };
   /**
    * `fp32` (default): DequantizeLinear → Add → QuantizeLinear in float32, as ONNX Runtime's
-   * QLinearAdd: y = clamp(roundHalfEven(f32(sa·(a − za) + sb·(b − zb)) / sy) + zy).
+   * QLinearAdd: v = f32(f32(sa·(a − za) + sb·(b − zb)) / sy), y = roundHalfEven(f32(clamp(v) + zy)): the
+   * output zero point is added in float32 before rounding (it decides ties such as 91.49999 + 128).
    * `fixedpoint`: TFLite ADD (inputs shifted left by 20 bits and rescaled with QuantizeMultiplier).
    */
   readonly stage?: OutputStage;
