@@ -80,6 +80,22 @@ describe("networks across builds", () => {
     for (const o of outs) expect(o).toEqual(outs[0]);
   });
 
+  it("with 7-bit (reduce-range) GEMM weights: identical logits in every build, still close to float32", async () => {
+    const builds = await allAvailableBuilds();
+    const spec = tinyModel(8);
+    const images = [10, 1, 2].map((s) => syntheticImage(spec.inputShape, s));
+    const params = calibrate(builds[0]!, spec, images);
+    using f = new FloatNetwork(builds[0]!, spec);
+    const fl = f.run(images[0]!).logits;
+    const outs = builds.map((qk) => {
+      using q = new QuantizedNetwork(qk, spec, params, { reduceRange: true });
+      return Array.from(q.run(images[0]!).logits);
+    });
+    for (const o of outs) expect(o).toEqual(outs[0]);
+    expect(sqnr(fl, outs[0]!)).toBeGreaterThan(15);
+    expect(topK(outs[0]!, 1)).toEqual(topK(fl, 1));
+  });
+
   it("MobileNetV2 int8 agrees with float32 (top-5 overlap, logits SQNR) on seeded images", async () => {
     const qk = await createQkern();
     const spec = mobileNetV2();

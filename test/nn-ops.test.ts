@@ -1,5 +1,5 @@
 // Network ops against their references (exact: TOLERANCES.sameFormula / accumulators): conv2d
-// (im2col + GEMM, pointwise, float), add (fp32 and fixedpoint stages), table activations, pooling,
+// (im2col + GEMM, pointwise, 8-bit or 7-bit "reduce range" weights, float), add (fp32 and fixedpoint stages), table activations, pooling,
 // concat, per-channel multiply, softmax, and the float GEMM.
 import fc from "fast-check";
 import { expect, it } from "vitest";
@@ -26,7 +26,7 @@ const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor
 const convCase = fc.record({
   n: fc.constantFrom(1, 1, 2), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }), c: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(3, 16, 17)),
   oc: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.constantFrom(8, 9, 16)), k: fc.constantFrom(1, 1, 2, 3), s: fc.constantFrom(1, 2), d: fc.constantFrom(1, 1, 2),
-  padding: fc.constantFrom("same" as const, "valid" as const, "explicit" as const), seed: fc.integer(), unsigned: fc.boolean(),
+  padding: fc.constantFrom("same" as const, "valid" as const, "explicit" as const), seed: fc.integer(), unsigned: fc.boolean(), reduceRange: fc.boolean(),
 }).filter((g) => g.padding === "same" || (g.h + (g.padding === "explicit" ? 2 : 0) >= (g.k - 1) * g.d + 1 && g.w + (g.padding === "explicit" ? 2 : 0) >= (g.k - 1) * g.d + 1));
 
 function geometry(g: { n: number; h: number; w: number; c: number; oc: number; k: number; s: number; d: number; padding: string }): RefConv & { padOption: "same" | "valid" | [number, number, number, number] } {
@@ -42,7 +42,7 @@ function geometry(g: { n: number; h: number; w: number; c: number; oc: number; k
 }
 
 describeBuilds("network ops", (get) => {
-  it("conv2d (int8/uint8, per-channel weights, int32 and fp32 outputs) equals the reference", () => {
+  it("conv2d (int8/uint8, per-channel 8-bit or 7-bit weights, int32 and fp32 outputs) equals the reference", () => {
     fc.assert(fc.property(convCase, (g0) => {
       const qk = get();
       const g = geometry(g0);
@@ -50,12 +50,12 @@ describeBuilds("network ops", (get) => {
       const [lo, hi] = g0.unsigned ? [0, 255] : [-128, 127];
       const x = Array.from({ length: g.n * g.h * g.w * g.c }, () => int(r, lo, hi));
       const zx = int(r, lo, hi);
-      const wv = Array.from({ length: g.oc * g.kh * g.kw * g.c }, () => int(r, -127, 127));
+      const wv = Array.from({ length: g.oc * g.kh * g.kw * g.c }, () => (g0.reduceRange ? int(r, -64, 63) : int(r, -127, 127)));
       const zw = Array.from({ length: g.oc }, () => 0);
       const scales = Array.from({ length: g.oc }, () => 0.001 + r() * 0.01);
       const bias = Array.from({ length: g.oc }, () => int(r, -2000, 2000));
       using xt = qk.tensor(g0.unsigned ? Uint8Array.from(x) : Int8Array.from(x), [g.n, g.h, g.w, g.c], { quant: { scale: 0.05, zeroPoint: zx } });
-      using w = packConvWeights(qk.tensor(Int8Array.from(wv), [g.oc, g.kh, g.kw, g.c], { quant: { axis: 0, scale: scales, zeroPoint: zw } }), { bias, sparse: false });
+      using w = packConvWeights(qk.tensor(Int8Array.from(wv), [g.oc, g.kh, g.kw, g.c], { quant: { axis: 0, scale: scales, zeroPoint: zw } }), { bias, sparse: false, reduceRange: g0.reduceRange });
       const acc = conv2dInteger(g, x, zx, wv, zw, bias);
       using y32 = conv2d(xt, w, { strides: g0.s, dilations: g0.d, padding: g.padOption });
       expect(y32.shape).toEqual([g.n, ...convOutputSize(g), g.oc]);

@@ -7,6 +7,10 @@
 // independent nodes (a session per case would cost most of the time); a failing batch shrinks
 // like any fast-check value, and the error names the case, the element and every value.
 //
+// Reduce range: ONNX Runtime's quantizer with reduce_range produces ordinary int8/uint8 weights in a
+// 7-bit range; the same comparisons run with B in [−64, 63] (int8) or [0, 127] (uint8), packed by
+// qkern with `reduceRange: true` (the relaxed build's qs8_w7_gemm kernels), zero points anywhere.
+//
 // What onnxruntime-web 1.30 accepts (probed): MatMulInteger in all four signedness combinations,
 // b_zero_point scalar or [N] (per column), a_zero_point scalar only (the ONNX spec also allows [M],
 // per row; ORT fails at run time, so per-row A is not compared here). QLinearMatMul only with the
@@ -15,14 +19,18 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { detect, gemm, packGemmWeights, type Qkern, type Tensor } from "../src/index.js";
 import { loadOrt, ortGraphSession, type OnnxNode, type OnnxValue } from "../bench/ort.js";
-import { allAvailableBuilds } from "./helpers.js";
+import { allAvailableBuilds, rng } from "./helpers.js";
 import type { Tensor as OrtTensor } from "onnxruntime-web";
 
 type Q8 = "int8" | "uint8";
 const RANGE: Record<Q8, readonly [number, number]> = { int8: [-128, 127], uint8: [0, 255] };
+/** 7-bit weights (`packGemmWeights(b, { reduceRange: true })`). */
+const REDUCED: Record<Q8, readonly [number, number]> = { int8: [-64, 63], uint8: [0, 127] };
 const BATCH = 32;
 const RUNS = 25;
 const CASES = BATCH * RUNS;
+const RUNS_RR = 10;
+const CASES_RR = BATCH * RUNS_RR;
 
 const builds: Qkern[] = await allAvailableBuilds();
 const features = detect();
@@ -54,6 +62,8 @@ interface Case {
    */
   readonly jitter: number;
   readonly yZp: number;
+  /** B's values 7-bit, packed with reduceRange. */
+  readonly reduceRange?: boolean;
 }
 
 const zeroPoint = (t: Q8): fc.Arbitrary<number> => {
@@ -91,17 +101,6 @@ function caseArb(types: readonly (readonly [Q8, Q8])[]): fc.Arbitrary<Case> {
   }));
 }
 
-/** xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
 /** The concrete tensors and parameters of a case. */
 interface Data {
   readonly a: Int8Array | Uint8Array;
@@ -114,9 +113,9 @@ interface Data {
 
 function materialize(c: Case): Data {
   const r = rng(c.seed);
-  const values = (t: Q8, count: number): Int8Array | Uint8Array => {
-    const [lo, hi] = RANGE[t];
-    const edges = [lo, hi, lo + 1, hi - 1, t === "uint8" ? 128 : 0];
+  const values = (t: Q8, count: number, range = RANGE): Int8Array | Uint8Array => {
+    const [lo, hi] = range[t];
+    const edges = [lo, hi, lo + 1, hi - 1, t === "uint8" ? (lo + hi + 1) / 2 : 0];
     const corner = r() < 0.5 ? lo : hi;
     const out = t === "int8" ? new Int8Array(count) : new Uint8Array(count);
     for (let i = 0; i < count; i++) {
@@ -126,7 +125,7 @@ function materialize(c: Case): Data {
     return out;
   };
   const a = values(c.aType, c.m * c.k);
-  const b = values(c.bType, c.k * c.n);
+  const b = values(c.bType, c.k * c.n, c.reduceRange ? REDUCED : RANGE);
   const zb = new Int32Array(c.n).fill(c.zb);
   const bScale = new Float32Array(c.n).fill(c.bScale);
   const pow2 = Number.isInteger(Math.log2(c.bScale));
@@ -161,7 +160,7 @@ function describeCase(c: Case, d: Data): string {
   const zb = c.perColumn ? `[${d.zb.join(",")}] (per column)` : String(c.zb);
   const bs = c.perColumn ? `[${Array.from(d.bScale).join(",")}] (per column)` : String(c.bScale);
   return `M=${c.m} K=${c.k} N=${c.n} A ${c.aType} za=${c.za} B ${c.bType} zb=${zb} fill=${c.fill} seed=${c.seed} ` +
-    `B ${c.bConst ? "initializer" : "graph input"}${c.useOut ? ", qkern out=" : ""}; aScale=${c.aScale} bScale=${bs} yScale=${d.yScale} yZp=${c.yZp}`;
+    `B ${c.reduceRange ? "7-bit " : ""}${c.bConst ? "initializer" : "graph input"}${c.useOut ? ", qkern out=" : ""}; aScale=${c.aScale} bScale=${bs} yScale=${d.yScale} yZp=${c.yZp}`;
 }
 
 type Op = "MatMulInteger" | "QLinearMatMul";
@@ -189,7 +188,7 @@ function runQkern(op: Op, qk: Qkern, c: Case, d: Data): ArrayLike<number> {
   const a = keep(qk.tensor(d.a, [c.m, c.k], { quant: { scale: c.aScale, zeroPoint: c.za } }));
   const bQuant = c.perColumn ? { axis: 1, scale: d.bScale, zeroPoint: d.zb } : { scale: c.bScale, zeroPoint: c.zb };
   const b = keep(qk.tensor(d.b, [c.k, c.n], { quant: bQuant }));
-  const w = packGemmWeights(b);
+  const w = packGemmWeights(b, { reduceRange: c.reduceRange === true });
   try {
     const yq = { scale: d.yScale, zeroPoint: c.yZp };
     if (c.useOut) {
@@ -206,7 +205,7 @@ function runQkern(op: Op, qk: Qkern, c: Case, d: Data): ArrayLike<number> {
 
 /** ORT outputs that differ from the exact-arithmetic ONNX formula (QLinearMatMul only), for the log. */
 const specDiffs = { outputs: 0, differ: 0, maxLsb: 0, example: "" };
-const counted: Record<Op, number> = { MatMulInteger: 0, QLinearMatMul: 0 };
+const counted: Record<string, number> = { MatMulInteger: 0, QLinearMatMul: 0 };
 
 async function checkBatch(op: Op, batch: readonly Case[], opset: number): Promise<void> {
   const data = batch.map(materialize);
@@ -255,7 +254,7 @@ async function checkBatch(op: Op, batch: readonly Case[], opset: number): Promis
           }
         }
       }
-      counted[op]++;
+      counted[`${op}${c.reduceRange ? "-rr" : ""}`] = (counted[`${op}${c.reduceRange ? "-rr" : ""}`] ?? 0) + 1;
     });
   } finally {
     await session.release();
@@ -291,6 +290,27 @@ describe(`gemm vs onnxruntime-web 1.30, builds ${buildList}`, () => {
     );
     console.log(`QLinearMatMul: ${counted.QLinearMatMul} cases identical to ORT on ${builds.map((b) => b.isa).join(", ")}`);
     expect(counted.QLinearMatMul).toBeGreaterThanOrEqual(CASES);
+  });
+
+  const rr = (types: readonly (readonly [Q8, Q8])[]): fc.Arbitrary<Case> => caseArb(types).map((c) => ({ ...c, reduceRange: true }));
+  it(`MatMulInteger on 7-bit weights (reduceRange; u8s8, s8s8, u8u8, s8u8): ${CASES_RR} random cases, int32 identical`, async () => {
+    checkBuilds();
+    await fc.assert(
+      fc.asyncProperty(fc.array(rr(MMI_TYPES), { minLength: BATCH, maxLength: BATCH }), (batch) => checkBatch("MatMulInteger", batch, 13)),
+      { seed: 0x5eed3, numRuns: RUNS_RR },
+    );
+    console.log(`MatMulInteger on 7-bit weights: ${counted["MatMulInteger-rr"]} cases identical to ORT on ${builds.map((b) => b.isa).join(", ")}`);
+    expect(counted["MatMulInteger-rr"]).toBeGreaterThanOrEqual(CASES_RR);
+  });
+
+  it(`QLinearMatMul on 7-bit weights (reduceRange; opset 10 and 21; u8s8→u8, s8s8→s8, u8u8→u8): ${CASES_RR} random cases, outputs identical`, async () => {
+    checkBuilds();
+    await fc.assert(
+      fc.asyncProperty(fc.array(rr(QLMM_TYPES), { minLength: BATCH, maxLength: BATCH }), fc.constantFrom(13, 21), (batch, opset) => checkBatch("QLinearMatMul", batch, opset)),
+      { seed: 0x5eed4, numRuns: RUNS_RR },
+    );
+    console.log(`QLinearMatMul on 7-bit weights: ${counted["QLinearMatMul-rr"]} cases identical to ORT on ${builds.map((b) => b.isa).join(", ")}`);
+    expect(counted["QLinearMatMul-rr"]).toBeGreaterThanOrEqual(CASES_RR);
   });
 });
 

@@ -160,6 +160,13 @@ export interface QuantizeModelOptions {
   readonly stage?: "fp32" | "fixedpoint";
   /** Prune 1×1 convolutions to this 1×4-block sparsity and run them on the sparse kernels (default: dense). */
   readonly pointwiseSparsity?: number;
+  /**
+   * 7-bit ("reduce range") weights for the GEMM layers (convolutions, pointwise included, and fully
+   * connected): symmetric per channel in [−63, 63] (scale max|w| / 63), packed with `reduceRange`, so
+   * the relaxed build runs its faster 7-bit kernels; one bit less precision. Depthwise weights stay
+   * 8-bit. Default false.
+   */
+  readonly reduceRange?: boolean;
 }
 
 /** Per-tensor activation parameters chosen by calibration. */
@@ -201,12 +208,12 @@ export function calibrate(qk: Qkern, spec: ModelSpec, images: readonly Float32Ar
   return params;
 }
 
-/** Symmetric per-output-channel int8 weights in [−127, 127] (axis 0 of `shape`, or the last axis). */
-function quantizeWeights(w: Float32Array, channels: number, channelOf: (i: number) => number): { q: Int8Array; scales: Float32Array } {
+/** Symmetric per-output-channel int8 weights in [−qmax, qmax] (127, or 63 for 7-bit), channel by `channelOf`. */
+function quantizeWeights(w: Float32Array, channels: number, channelOf: (i: number) => number, qmax = 127): { q: Int8Array; scales: Float32Array } {
   const amax = new Float64Array(channels);
   for (let i = 0; i < w.length; i++) amax[channelOf(i)] = Math.max(amax[channelOf(i)]!, Math.abs(w[i]!));
-  const scales = Float32Array.from(amax, (a) => (a > 0 ? Math.fround(a / 127) : 1));
-  const q = Int8Array.from(w, (v, i) => Math.max(-127, Math.min(127, Math.round(Math.fround(v / scales[channelOf(i)]!)))));
+  const scales = Float32Array.from(amax, (a) => (a > 0 ? Math.fround(a / qmax) : 1));
+  const q = Int8Array.from(w, (v, i) => Math.max(-qmax, Math.min(qmax, Math.round(Math.fround(v / scales[channelOf(i)]!)))));
   return { q, scales };
 }
 
@@ -251,16 +258,18 @@ export class QuantizedNetwork extends Network {
     this.dtype = options.activations ?? "int8";
     this.stage = options.stage ?? "fp32";
     const inScale = (l: LayerSpec): number => this.param(layerInputs(l)[0]!).scale;
+    const reduceRange = options.reduceRange === true;
+    const gemmQmax = reduceRange ? 63 : 127;
     for (const l of spec.layers) {
       if (l.op === "conv") {
         const [oc, kh, kw, ic] = l.shape;
-        const { q, scales } = quantizeWeights(l.weights, oc, (i) => Math.floor(i / (kh * kw * ic)));
+        const { q, scales } = quantizeWeights(l.weights, oc, (i) => Math.floor(i / (kh * kw * ic)), gemmQmax);
         const pointwise = kh === 1 && kw === 1 && options.pointwiseSparsity !== undefined;
         const values = pointwise ? prune(q, [oc, ic], { sparsity: options.pointwiseSparsity!, structure: "block1x4", layout: "nk" }).weights : q;
         using t = qk.tensor(values, [oc, kh, kw, ic], { quant: { axis: 0, scale: scales } });
         const bias = quantizeBias(l.bias, inScale(l), scales);
         this.quantized.set(l.name, { name: l.name, weights: values, scales, bias });
-        const packed = packConvWeights(t, { bias, sparse: pointwise ? true : false });
+        const packed = packConvWeights(t, { bias, sparse: pointwise ? true : false, reduceRange });
         this.bytes += packed.gemm.byteLength;
         this.packed.push(packed);
       } else if (l.op === "dwconv") {
@@ -274,11 +283,11 @@ export class QuantizedNetwork extends Network {
         this.packed.push(packed);
       } else if (l.op === "fc") {
         const [n, k] = l.shape;
-        const { q, scales } = quantizeWeights(l.weights, n, (i) => Math.floor(i / k));
+        const { q, scales } = quantizeWeights(l.weights, n, (i) => Math.floor(i / k), gemmQmax);
         using t = qk.tensor(q, [n, k], { quant: { axis: 0, scale: scales } });
         const bias = quantizeBias(l.bias, inScale(l), scales);
         this.quantized.set(l.name, { name: l.name, weights: q, scales, bias });
-        const packed = packGemmWeights(t, { layout: "nk", bias, sparse: false });
+        const packed = packGemmWeights(t, { layout: "nk", bias, sparse: false, reduceRange });
         this.bytes += packed.byteLength;
         this.packed.push(packed);
       } else this.packed.push(null);

@@ -17,6 +17,11 @@ export interface PackConvOptions {
   readonly floatBias?: ArrayLike<number>;
   /** Passed to packGemmWeights: sparse 1×4-block packing of the [OC, KH·KW·IC] matrix. */
   readonly sparse?: "auto" | boolean;
+  /**
+   * Passed to packGemmWeights: the weights are 7-bit (int8 in [−64, 63], uint8 in [0, 127]; others
+   * are refused) and run the relaxed build's 7-bit GEMM kernels, pointwise or through im2col.
+   */
+  readonly reduceRange?: boolean;
 }
 
 /**
@@ -104,6 +109,7 @@ export function packConvWeights(w: Tensor, options: PackConvOptions = {}): Packe
     ...(options.bias !== undefined ? { bias: options.bias } : {}),
     ...(options.floatBias !== undefined ? { floatBias: options.floatBias } : {}),
     ...(options.sparse !== undefined ? { sparse: options.sparse } : {}),
+    ...(options.reduceRange !== undefined ? { reduceRange: options.reduceRange } : {}),
   });
   return new PackedConvWeights(t.qk, kh, kw, ic, oc, packed);
 }
