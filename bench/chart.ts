@@ -1,7 +1,7 @@
 // The bench results as an SVG chart, written next to the JSON (`--json out.json` → out.svg): one
-// panel per suite, one group of horizontal bars per case, one bar per series (each qkern build,
-// then each peer) at that series' best rate in the case. A panel whose rates span more than 30×
-// uses a log scale, and says so. Plain SVG text: no fonts, scripts or external references.
+// panel per suite, one group of horizontal bars per case that has a peer, one bar per series (each
+// qkern build, then each peer) at that series' best rate in the case. A panel whose rates span
+// more than 30× uses a log scale, and says so. Plain SVG text: no scripts or external references.
 import type { Meta, ResultRow } from './report.js';
 
 const SERIES = [
@@ -16,9 +16,9 @@ const SERIES = [
 const WIDTH = 960;
 const LABEL = 230;
 const PLOT = 600;
-const BAR = 9;
-const GAP = 2;
-const GROUP_GAP = 9;
+const BAR = 7;
+const GAP = 1;
+const GROUP_GAP = 7;
 
 const seriesOf = (r: ResultRow): string => (r.engine === 'qkern' ? `qkern ${r.isa ?? '?'}` : r.engine);
 const rateOf = (r: ResultRow): number => r.gops ?? r.gbps ?? Number.NaN;
@@ -59,9 +59,9 @@ function panels(results: readonly ResultRow[]): Panel[] {
         return best ? [{ series: s, rate: rateOf(best), variant: best.variant }] : [];
       });
       return { label: c, bars };
-    });
+    }).filter((g) => g.bars.some((b) => !b.series.startsWith('qkern'))); // qkern vs peers only
     return { title: suite, unit, groups };
-  });
+  }).filter((p) => p.groups.length > 0);
 }
 
 /** The whole chart. */
@@ -102,7 +102,7 @@ export function chartSvg(meta: Meta, results: readonly ResultRow[], command: str
   const head = `qkern ${meta.versions['qkern'] ?? ''} · ${meta.date.slice(0, 10)} · ${meta.cpu} · node ${meta.node} (V8 ${meta.v8}) · ${command}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}" font-family="sans-serif">`,
-    '<style>.h{font-size:13px;font-weight:bold}.l{font-size:11px}.v{font-size:9px;fill:#333}.t{font-size:9px;fill:#666}.g{stroke:#ddd;stroke-width:1}</style>',
+    '<style>.h{font-size:13px;font-weight:bold}.l{font-size:11px}.v{font-size:8px;fill:#333}.t{font-size:9px;fill:#666}.g{stroke:#ddd;stroke-width:1}</style>',
     `<rect width="${WIDTH}" height="${y}" fill="#fff"/>`,
     `<text x="10" y="18" class="h">${esc(head)}</text>`,
     ...legend,
