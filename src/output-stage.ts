@@ -30,9 +30,20 @@ export type Multipliers =
   | { readonly stage: "fp32"; readonly scale: Float32Array }
   | { readonly stage: "fixedpoint"; readonly multiplier: Int32Array; readonly shift: Int32Array };
 
+/** Who asked for multipliers, for the error when an fp32 multiplier overflows float32. */
+export interface MultiplierContext {
+  readonly op: string;
+  readonly argument: string;
+  /** Shapes of the tensors involved, e.g. `acc: int32[2,3]`. */
+  readonly shapes: string;
+}
+
 /**
  * Multipliers for `channels` output channels: accumulator scale inScale · wScale[c] over outScale.
- * `wScale` may be one number for all channels.
+ * `wScale` may be one number for all channels. An fp32 multiplier that overflows float32 (an output
+ * scale more than ~3.4e38 times smaller than the accumulator scale) is a QkernError naming
+ * `context`; one that underflows is kept (0 or subnormal: every output is the zero point or near it).
+ * Fixed-point multipliers saturate as TFLite's QuantizeMultiplier does.
  *
  * @example
  * ```ts
@@ -43,11 +54,19 @@ export type Multipliers =
  */
 export function outputMultipliers(
   stage: OutputStage, inScale: number, wScale: number | ArrayLike<number>, outScale: number, channels: number,
+  context: MultiplierContext = { op: "outputMultipliers", argument: "outScale", shapes: `${channels} channels` },
 ): Multipliers {
   const w = (c: number): number => (typeof wScale === "number" ? wScale : (wScale[c] as number));
   if (stage === "fp32") {
     const scale = new Float32Array(channels);
-    for (let c = 0; c < channels; c++) scale[c] = Math.fround(Math.fround(inScale * w(c)) / outScale);
+    for (let c = 0; c < channels; c++) {
+      const m = Math.fround(Math.fround(inScale * w(c)) / outScale);
+      if (!Number.isFinite(m)) {
+        throw new QkernError(context.op, context.argument, `the fp32 multiplier f32(f32(${inScale} · ${w(c)}) / ${outScale}) of channel ${c} ` +
+          `overflows float32: the output scale is too small for the accumulator scale (${context.shapes})`);
+      }
+      scale[c] = m;
+    }
     return { stage, scale };
   }
   const multiplier = new Int32Array(channels);

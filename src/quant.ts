@@ -44,21 +44,21 @@ export function isPerAxisQuant(q: QuantParams): q is PerAxisQuant {
   return (q as PerAxisQuant).axis !== undefined;
 }
 
-function checkScale(op: string, arg: string, value: number): number {
+function checkScale(op: string, arg: string, value: number, context: string): number {
   const f = Math.fround(value);
   if (typeof value !== "number" || !Number.isFinite(f) || !(f > 0)) {
-    throw new QkernError(op, arg, `must be finite and > 0 as a float32, got ${String(value)}`);
+    throw new QkernError(op, arg, `must be finite and > 0 as a float32, got ${String(value)} (${context})`);
   }
   return f;
 }
 
-function checkZeroPoint(op: string, arg: string, value: number, dtype: DType): number {
+function checkZeroPoint(op: string, arg: string, value: number, dtype: DType, context: string): number {
   const { min, max } = DTYPE_INFO[dtype];
   if (dtype === "int32" && value !== 0) {
-    throw new QkernError(op, arg, `must be 0 for int32 tensors, got ${String(value)}`);
+    throw new QkernError(op, arg, `must be 0 for int32 tensors, got ${String(value)} (${context})`);
   }
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new QkernError(op, arg, `must be an integer in [${min}, ${max}] for ${dtype}, got ${String(value)}`);
+    throw new QkernError(op, arg, `must be an integer in [${min}, ${max}] for ${dtype}, got ${String(value)} (${context})`);
   }
   return value;
 }
@@ -77,8 +77,8 @@ export function normalizeQuant(
       throw new QkernError(op, `${arg}.scale`, `must be a number for per-tensor parameters; give axis for per-axis ones (${context})`);
     }
     return {
-      scale: checkScale(op, `${arg}.scale`, q.scale as number),
-      zeroPoint: checkZeroPoint(op, `${arg}.zeroPoint`, (q.zeroPoint as number | undefined) ?? 0, dtype),
+      scale: checkScale(op, `${arg}.scale`, q.scale as number, context),
+      zeroPoint: checkZeroPoint(op, `${arg}.zeroPoint`, (q.zeroPoint as number | undefined) ?? 0, dtype, context),
     };
   }
   const rank = shape.length;
@@ -92,14 +92,14 @@ export function normalizeQuant(
     throw new QkernError(op, `${arg}.scale`, `must hold ${channels} values (dimension ${axis}), got ${describeLength(scales)} (${context})`);
   }
   const scale = new Float32Array(channels);
-  for (let i = 0; i < channels; i++) scale[i] = checkScale(op, `${arg}.scale[${i}]`, scales[i] as number);
+  for (let i = 0; i < channels; i++) scale[i] = checkScale(op, `${arg}.scale[${i}]`, scales[i] as number, context);
   const zeroPoint = new Int32Array(channels);
   if (q.zeroPoint !== undefined) {
     const zps = q.zeroPoint;
     if (zps === null || typeof zps !== "object" || zps.length !== channels) {
       throw new QkernError(op, `${arg}.zeroPoint`, `must hold ${channels} values (dimension ${axis}), got ${describeLength(zps)} (${context})`);
     }
-    for (let i = 0; i < channels; i++) zeroPoint[i] = checkZeroPoint(op, `${arg}.zeroPoint[${i}]`, zps[i] as number, dtype);
+    for (let i = 0; i < channels; i++) zeroPoint[i] = checkZeroPoint(op, `${arg}.zeroPoint[${i}]`, zps[i] as number, dtype, context);
   }
   return { axis, scale, zeroPoint };
 }

@@ -70,7 +70,7 @@ export class Tensor<D extends DType = DType> {
     this.size = shape.reduce((a, b) => a * b, 1);
     this.byteLength = byteLengthOf(dtype, this.size);
     this.quant = quant;
-    this.address = rt.alloc(this.byteLength, op);
+    this.address = rt.alloc(this.byteLength, op, describeShape(dtype, shape));
     if (zeroed) rt.views().u8.fill(0, this.address, this.address + this.byteLength);
   }
 

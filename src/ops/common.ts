@@ -81,7 +81,7 @@ export function withScratch<T>(rt: Runtime, op: string, sizes: readonly number[]
   const offsets: number[] = [];
   for (const s of sizes) {
     offsets.push(total);
-    total += (s + 15) & ~15;
+    total += Math.ceil(s / 16) * 16; // not (s + 15) & ~15: sizes may exceed 2^31 (then alloc refuses them)
   }
   const base = rt.alloc(total, op);
   try {

@@ -158,7 +158,7 @@ function foldedBias(op: string, rt: Runtime, w: PackedDepthwiseWeights, za: numb
 }
 
 /** Output-stage params block (channels padded to 16), cached by its inputs. */
-function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tensor, out: Tensor, stage: OutputStage, options: ClampOptions): number {
+function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tensor, out: Tensor, stage: OutputStage, options: DepthwiseConv2dOptions): number {
   const aq = x.quant as PerTensorQuant | null;
   if (aq === null) throw new QkernError(op, "x", `has no quantization parameters, needed for an 8-bit output (${x})`);
   const scales = w.scales!;
@@ -169,7 +169,7 @@ function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tens
   let ptr = w.cache.get(key);
   if (ptr === undefined) {
     const cp = Math.ceil(w.channels / 16) * 16;
-    const m = outputMultipliers(stage, aq.scale, scales, oq.scale, w.channels);
+    const m = outputMultipliers(stage, aq.scale, scales, oq.scale, w.channels, { op, argument: out === options.out ? "options.out" : "options.output", shapes: `x: ${x}` });
     const pad = <T extends Float32Array | Int32Array>(v: T): T => {
       const r = new (v.constructor as new (k: number) => T)(cp);
       r.set(v);

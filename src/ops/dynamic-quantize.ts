@@ -1,7 +1,6 @@
 import { QkernError } from "../errors.js";
 import { chooseQuantParams } from "../quant.js";
 import { pickKernel } from "../registry.js";
-import type { Runtime } from "../runtime/runtime.js";
 import type { Tensor } from "../tensor.js";
 import { checkTensor, withScratch } from "./common.js";
 import { quantize } from "./quantize.js";
@@ -41,7 +40,7 @@ export function dynamicQuantize(x: Tensor, options: DynamicQuantizeOptions = {})
     throw new QkernError(op, "x", `perRow needs a 2-D [rows, cols] tensor, got ${input}`);
   }
   const rows = perRow ? (input.shape[0] as number) : 1;
-  const ranges = rowRanges(op, input.rt, input.ptr, rows, perRow ? (input.shape[1] as number) : input.size);
+  const ranges = rowRanges(op, input, rows, perRow ? (input.shape[1] as number) : input.size);
   // chooseQuantParams follows ONNX Runtime's GetQuantizationParameter (float32 arithmetic).
   const scheme = dtype === "uint8" ? "asymmetric" : "symmetric";
   const params = ranges.map(([lo, hi], r) => {
@@ -61,17 +60,19 @@ export function dynamicQuantize(x: Tensor, options: DynamicQuantizeOptions = {})
 }
 
 /** Per-row [min, max] through the f32_rminmax kernel; rejects NaN and infinities. */
-function rowRanges(op: string, rt: Runtime, ptr: number, rows: number, cols: number): Array<[number, number]> {
+function rowRanges(op: string, x: Tensor, rows: number, cols: number): Array<[number, number]> {
+  const rt = x.rt;
+  const ptr = x.ptr;
   return withScratch(rt, op, [16 * Math.max(rows, 1)], ([out]) => {
     pickKernel(rt, "f32_rminmax", "rows")(ptr, rows, cols, out!);
     const v = rt.views();
     const ranges: Array<[number, number]> = [];
     for (let r = 0; r < rows; r++) {
       const at = (out! >> 2) + 4 * r;
-      if (v.i32[at + 2] !== 0) throw new QkernError(op, "x", `row ${r} contains NaN`);
+      if (v.i32[at + 2] !== 0) throw new QkernError(op, "x", `row ${r} contains NaN (${x})`);
       const lo = cols === 0 ? 0 : (v.f32[at] as number);
       const hi = cols === 0 ? 0 : (v.f32[at + 1] as number);
-      if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new QkernError(op, "x", `row ${r} contains an infinity`);
+      if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new QkernError(op, "x", `row ${r} contains an infinity (${x})`);
       ranges.push([lo, hi]);
     }
     return ranges;

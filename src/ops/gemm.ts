@@ -126,7 +126,6 @@ function sparseGemm(
   op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, wPtr: number, out: Tensor, kind: Kind, za: number | Int32Array, params: number, m: number,
   forceTile?: string,
 ): void {
-  if (kind === "float32") throw new QkernError(op, "options.output", "float32 output is not available for sparse weights; pack them with sparse: false");
   if (typeof za !== "number") throw new QkernError(op, "a", `per-row zero points are not available with sparse weights (${a})`);
   const k = w.k;
   const kp = (k + 3) & ~3;
@@ -257,6 +256,8 @@ function stageParams(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, o
   if (aq === null) throw new QkernError(op, "a", `has no quantization parameters, needed for the ${kind} output (${a})`);
   const np = Math.ceil(w.n / 8) * 8;
   if (kind === "float32") {
+    // Refused here, before a block is cached on the weights: a refused call changes nothing.
+    if (w.format === "sparse") throw new QkernError(op, "options.output", "float32 output is not available for sparse weights; pack them with sparse: false");
     let ptr = w.stageCache.get("f32");
     if (ptr === undefined) {
       ptr = rt.alloc(16 + 8 * np, op);
@@ -282,7 +283,7 @@ function stageParams(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, o
   const key = `${kind}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`;
   let ptr = w.stageCache.get(key);
   if (ptr === undefined) {
-    const mult = outputMultipliers(kind, aq.scale, w.scales, oq.scale, w.n);
+    const mult = outputMultipliers(kind, aq.scale, w.scales, oq.scale, w.n, { op, argument: out === options.out ? "options.out" : "options.output", shapes: `a: ${a}` });
     const padded: Multipliers = mult.stage === "fp32"
       ? { stage: "fp32", scale: padTo(mult.scale, np) }
       : { stage: "fixedpoint", multiplier: padTo(mult.multiplier, np), shift: padTo(mult.shift, np) };

@@ -63,14 +63,19 @@ export function requantize(acc: Tensor, target: RequantizeSpec | Tensor, options
     out = input.qk.empty(target.dtype, input.shape, { quant: { scale: target.scale, zeroPoint: target.zeroPoint ?? 0 } });
   }
   const outQuant = out.quant as PerTensorQuant;
-  const [qmin, qmax] = clampBounds(op, out.dtype, outQuant.zeroPoint, outQuant.scale, options);
-  const accScales = paramArrays(input.quant).scale;
-  const multipliers = outputMultipliers(stage, 1, accScales, outQuant.scale, accScales.length);
-  const layout = paramLayout(input.shape, input.quant, input.size);
+  const accQuant = input.quant;
+  const layout = paramLayout(input.shape, accQuant, input.size);
   const rt = input.rt;
-  runOrDispose(out, target, () => withScratch(rt, op, [outputParamsBytes(stage, accScales.length)], ([params]) => {
-    writeOutputParams(rt, params!, multipliers, outQuant.zeroPoint, qmin, qmax);
-    pickKernel(rt, "qs32_q8_requant", `${stage}_${layout.layout}`)(input.ptr, out.ptr, layout.rows, layout.cols, params!);
-  }));
+  // Everything after creating the output frees it when it throws (bad clamps, overflowing multiplier).
+  runOrDispose(out, target, () => {
+    const [qmin, qmax] = clampBounds(op, out.dtype, outQuant.zeroPoint, outQuant.scale, options);
+    const accScales = paramArrays(accQuant).scale;
+    const multipliers = outputMultipliers(stage, 1, accScales, outQuant.scale, accScales.length,
+      { op, argument: target instanceof Tensor ? "out" : "target.scale", shapes: `acc: ${input}` });
+    withScratch(rt, op, [outputParamsBytes(stage, accScales.length)], ([params]) => {
+      writeOutputParams(rt, params!, multipliers, outQuant.zeroPoint, qmin, qmax);
+      pickKernel(rt, "qs32_q8_requant", `${stage}_${layout.layout}`)(input.ptr, out.ptr, layout.rows, layout.cols, params!);
+    });
+  });
   return out;
 }

@@ -96,15 +96,19 @@ export class Runtime {
     return this.cachedViews;
   }
 
-  /** Allocates 16-byte aligned memory followed by 16 readable bytes. */
-  alloc(bytes: number, op: string): number {
+  /**
+   * Allocates 16-byte aligned memory followed by 16 readable bytes. `what` (e.g. the tensor's
+   * `float32[2,3]`) ends the error message when the request is refused.
+   */
+  alloc(bytes: number, op: string, what?: string): number {
+    const suffix = what === undefined ? "" : ` for ${what}`;
     if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_ALLOCATION) {
-      throw new QkernError(op, "size", `cannot allocate ${bytes} bytes (limit ${MAX_ALLOCATION})`);
+      throw new QkernError(op, "size", `cannot allocate ${bytes} bytes (limit ${MAX_ALLOCATION})${suffix}`);
     }
     try {
       return this.core.qk_alloc(bytes) >>> 0;
     } catch (e) {
-      throw new QkernError(op, "size", `out of memory allocating ${bytes} bytes (${(e as Error).message})`);
+      throw new QkernError(op, "size", `out of memory allocating ${bytes} bytes${suffix} (${(e as Error).message})`);
     }
   }
 
