@@ -4,7 +4,8 @@
 // every build rounds identically), clamp to [min, max]. Layout: qs8_dwconv/layout.ts (f32 tiles).
 //
 // Exports `f32_dwconv_minmax_<taps>p16c__simd128(input, zrow, out, weights, minmax, geom)`:
-// zrow: C + 16 zero floats; minmax: f32[2] clamp bounds; geom: the geometry block.
+// zrow: C + 16 zero floats; minmax: f32[2] clamp bounds; geom: the geometry block. Reads past a
+// pixel stay under 16 bytes (the last, partial tile loads only the 4-float groups holding channels).
 
 import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytesF32, prepareTaps, tapPointers } from "../qs8_dwconv/layout";
 
@@ -34,22 +35,38 @@ const SCRATCH = memory.data(64, 16);
         let v1 = v128.load(pw, 16);
         let v2 = v128.load(pw, 32);
         let v3 = v128.load(pw, 48);
-        let pp = PTRS;
-        let wp = pw + 64;
-        for (let p: u32 = 0; p < taps; p++) {
-          const i = load<usize>(pp) + c0;
-          v0 = f32x4.add(v0, f32x4.mul(v128.load(i), v128.load(wp)));
-          v1 = f32x4.add(v1, f32x4.mul(v128.load(i, 16), v128.load(wp, 16)));
-          v2 = f32x4.add(v2, f32x4.mul(v128.load(i, 32), v128.load(wp, 32)));
-          v3 = f32x4.add(v3, f32x4.mul(v128.load(i, 48), v128.load(wp, 48)));
-          pp += sizeof<usize>();
-          wp += 64;
+        const nc = min<u32>(16, c - (t << 4));
+        if (nc == 16) {
+          let pp = PTRS;
+          let wp = pw + 64;
+          for (let p: u32 = 0; p < taps; p++) {
+            const i = load<usize>(pp) + c0;
+            v0 = f32x4.add(v0, f32x4.mul(v128.load(i), v128.load(wp)));
+            v1 = f32x4.add(v1, f32x4.mul(v128.load(i, 16), v128.load(wp, 16)));
+            v2 = f32x4.add(v2, f32x4.mul(v128.load(i, 32), v128.load(wp, 32)));
+            v3 = f32x4.add(v3, f32x4.mul(v128.load(i, 48), v128.load(wp, 48)));
+            pp += sizeof<usize>();
+            wp += 64;
+          }
+        } else {
+          // Last, partial tile: read only the 4-float groups that hold channels, so the over-read
+          // past the pixel stays under 16 bytes (the readable slack every buffer has).
+          let pp = PTRS;
+          let wp = pw + 64;
+          for (let p: u32 = 0; p < taps; p++) {
+            const i = load<usize>(pp) + c0;
+            v0 = f32x4.add(v0, f32x4.mul(v128.load(i), v128.load(wp)));
+            if (nc > 4) v1 = f32x4.add(v1, f32x4.mul(v128.load(i, 16), v128.load(wp, 16)));
+            if (nc > 8) v2 = f32x4.add(v2, f32x4.mul(v128.load(i, 32), v128.load(wp, 32)));
+            if (nc > 12) v3 = f32x4.add(v3, f32x4.mul(v128.load(i, 48), v128.load(wp, 48)));
+            pp += sizeof<usize>();
+            wp += 64;
+          }
         }
         v0 = f32x4.pmin(vmax, f32x4.pmax(vmin, v0));
         v1 = f32x4.pmin(vmax, f32x4.pmax(vmin, v1));
         v2 = f32x4.pmin(vmax, f32x4.pmax(vmin, v2));
         v3 = f32x4.pmin(vmax, f32x4.pmax(vmin, v3));
-        const nc = min<u32>(16, c - (t << 4));
         if (nc == 16) {
           v128.store(o, v0);
           v128.store(o, v1, 16);
