@@ -41,12 +41,21 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
   return i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(va, vb), ones);
 }
 
-/** Adds bias − zb''·rs − za·colsum (block header at `blk`) to one row's 8 accumulators, then stores them. */
+/**
+ * Adds bias − zb''·rs − za·colsum (block header at `blk`) to one row's 8 accumulators, then stores
+ * them. The stage constants (stageConsts) are loaded here rather than kept in locals across the
+ * loops as the 8-bit kernels do: with `ones` they would make 16 live vectors in the K loop, one
+ * more than V8 has registers for, and the spills made the 8-bit-output kernels up to 3× slower
+ * depending on where the stack lay.
+ */
 // @ts-ignore: decorator
 @inline function storeRowW7(
   stage: i32, lo: v128, hi: v128, blk: usize, rs: i32, za: i32, col: u32, nc: u32, out: usize, params: usize, cp: usize, sa: f32,
-  k0: v128, k1: v128, k2: v128, k3: v128,
 ): void {
+  const k0 = v128.load(CONSTS);
+  const k1 = v128.load(CONSTS, 16);
+  const k2 = v128.load(CONSTS, 32);
+  const k3 = v128.load(CONSTS, 48);
   const vrs = i32x4.splat(rs);
   const vza = i32x4.splat(za);
   lo = i32x4.add(lo, i32x4.sub(v128.load(blk), i32x4.add(i32x4.mul(v128.load(blk, 32), vrs), i32x4.mul(v128.load(blk, 64), vza))));
@@ -71,10 +80,6 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
   const ones = v128.load(ONES);
   stageConsts(stage, params);
-  const k0 = v128.load(CONSTS);
-  const k1 = v128.load(CONSTS, 16);
-  const k2 = v128.load(CONSTS, 32);
-  const k3 = v128.load(CONSTS, 48);
   for (let g0: u32 = 0; g0 < groups; g0 += chunk) {
     const g1 = min<u32>(groups, g0 + chunk);
     for (let j: u32 = 0; j < blocks; j++) {
@@ -141,18 +146,18 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
           const sa = rowScale + <usize>row * rowScaleStride;
           const f32stage = stage == STAGE_F32;
           storeRowW7(stage, vacc0x0123, vacc0x4567, blk, load<i32>(rs), load<i32>(za), col, nc, out, params, cp,
-            f32stage ? load<f32>(sa) : 0, k0, k1, k2, k3);
+            f32stage ? load<f32>(sa) : 0);
           if (row + 1 < m) {
             storeRowW7(stage, vacc1x0123, vacc1x4567, blk, load<i32>(rs, 4), load<i32>(za, 4), col, nc, out + ldc, params, cp,
-              f32stage ? load<f32>(sa + rowScaleStride) : 0, k0, k1, k2, k3);
+              f32stage ? load<f32>(sa + rowScaleStride) : 0);
           }
           if (row + 2 < m) {
             storeRowW7(stage, vacc2x0123, vacc2x4567, blk, load<i32>(rs, 8), load<i32>(za, 8), col, nc, out + 2 * ldc, params, cp,
-              f32stage ? load<f32>(sa + 2 * rowScaleStride) : 0, k0, k1, k2, k3);
+              f32stage ? load<f32>(sa + 2 * rowScaleStride) : 0);
           }
           if (row + 3 < m) {
             storeRowW7(stage, vacc3x0123, vacc3x4567, blk, load<i32>(rs, 12), load<i32>(za, 12), col, nc, out + 3 * ldc, params, cp,
-              f32stage ? load<f32>(sa + 3 * rowScaleStride) : 0, k0, k1, k2, k3);
+              f32stage ? load<f32>(sa + 3 * rowScaleStride) : 0);
           }
         }
       }
@@ -172,10 +177,6 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
   const ones = v128.load(ONES);
   stageConsts(stage, params);
-  const k0 = v128.load(CONSTS);
-  const k1 = v128.load(CONSTS, 16);
-  const k2 = v128.load(CONSTS, 32);
-  const k3 = v128.load(CONSTS, 48);
   let j: u32 = 0;
   for (; j + 4 <= blocks; j += 4) {
     const blk0 = w + <usize>j * bb;
@@ -210,10 +211,10 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
     }
     const col = j * 8;
     const out = c + <usize>col * esize;
-    storeRowW7(stage, vacc0, vacc1, blk0, rs, za, col, 8, out, params, cp, sa, k0, k1, k2, k3);
-    storeRowW7(stage, vacc2, vacc3, blk0 + bb, rs, za, col + 8, 8, out + 8 * esize, params, cp, sa, k0, k1, k2, k3);
-    storeRowW7(stage, vacc4, vacc5, blk0 + 2 * bb, rs, za, col + 16, 8, out + 16 * esize, params, cp, sa, k0, k1, k2, k3);
-    storeRowW7(stage, vacc6, vacc7, blk0 + 3 * bb, rs, za, col + 24, min<u32>(8, n - col - 24), out + 24 * esize, params, cp, sa, k0, k1, k2, k3);
+    storeRowW7(stage, vacc0, vacc1, blk0, rs, za, col, 8, out, params, cp, sa);
+    storeRowW7(stage, vacc2, vacc3, blk0 + bb, rs, za, col + 8, 8, out + 8 * esize, params, cp, sa);
+    storeRowW7(stage, vacc4, vacc5, blk0 + 2 * bb, rs, za, col + 16, 8, out + 16 * esize, params, cp, sa);
+    storeRowW7(stage, vacc6, vacc7, blk0 + 3 * bb, rs, za, col + 24, min<u32>(8, n - col - 24), out + 24 * esize, params, cp, sa);
   }
   for (; j < blocks; j++) {
     const blk = w + <usize>j * bb;
@@ -229,7 +230,7 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
       pw += 32;
     }
     const col = j * 8;
-    storeRowW7(stage, vacc0, vacc1, blk, rs, za, col, min<u32>(8, n - col), c + <usize>col * esize, params, cp, sa, k0, k1, k2, k3);
+    storeRowW7(stage, vacc0, vacc1, blk, rs, za, col, min<u32>(8, n - col), c + <usize>col * esize, params, cp, sa);
   }
 }
 
