@@ -44,9 +44,9 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
 /**
  * Adds bias − zb''·rs − za·colsum (block header at `blk`) to one row's 8 accumulators, then stores
  * them. The stage constants (stageConsts) are loaded here rather than kept in locals across the
- * loops as the 8-bit kernels do: with `ones` they would make 16 live vectors in the K loop, one
- * more than V8 has registers for, and the spills made the 8-bit-output kernels up to 3× slower
- * depending on where the stack lay.
+ * loops as the 8-bit kernels do: with `ones` they made 16 live vectors in the K loop, one more than
+ * V8 has registers for, and the 8-bit-output kernels then ran up to 3× slower than the int32 one in
+ * the bench process (not in a plain timing loop); loaded here, they run at its speed.
  */
 // @ts-ignore: decorator
 @inline function storeRowW7(
