@@ -117,7 +117,7 @@ export function writeOutputParams(rt: Runtime, ptr: number, m: Multipliers, zero
   const v = rt.views();
   const channels = m.stage === "fp32" ? m.scale.length : m.multiplier.length;
   const cp = (channels + 3) & ~3;
-  const i32 = ptr >> 2;
+  const i32 = ptr >>> 2;
   v.i32[i32] = zeroPoint;
   v.i32[i32 + 1] = qmin;
   v.i32[i32 + 2] = qmax;
@@ -135,6 +135,6 @@ export function writeOutputParams(rt: Runtime, ptr: number, m: Multipliers, zero
     v.i32[i32 + 4 + cp + c] = 2 ** left;
     v.i32[i32 + 4 + 2 * cp + c] = 2 ** (31 - left) - 1;
     v.i32[i32 + 4 + 3 * cp + c] = right;
-    v.f64[((ptr + HEADER + 16 * cp) >> 3) + c] = 2 ** -right;
+    v.f64[((ptr + HEADER + 16 * cp) >>> 3) + c] = 2 ** -right;
   }
 }

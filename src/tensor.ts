@@ -182,8 +182,8 @@ export function writeValues(t: Tensor, values: ArrayLike<number>): void {
   const at = t.checkAlive("tensor");
   const v = t.rt.views();
   switch (t.dtype) {
-    case "float32": v.f32.set(values, at >> 2); return;
-    case "int32": v.i32.set(values, at >> 2); return;
+    case "float32": v.f32.set(values, at >>> 2); return;
+    case "int32": v.i32.set(values, at >>> 2); return;
     case "int8": v.i8.set(values, at); return;
     case "uint8": v.u8.set(values, at); return;
     default: {

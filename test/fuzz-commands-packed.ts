@@ -163,7 +163,7 @@ export class PackDepthwise extends Step {
     const bias = r() < 0.6 ? Array.from({ length: oc }, () => intIn(r, -(2 ** 20), 2 ** 20)) : undefined;
     const cp = Math.ceil(oc / 16) * 16;
     const p = register<DwRef>(w, inst, "depthwise", () => packDepthwiseWeights(wt, { layout: this.layout, ...(bias ? { bias } : {}) }), (h: PackedDepthwiseWeights) => h.byteLength, 1,
-      { allocs: 16, bytes: 16 * (16 + 24 * cp) }, { kh, kw, oc, w: whwc, zw, scales: quant ? scales.map(Math.fround) : null, bias });
+      { allocs: 8, bytes: 8 * (16 + 24 * cp) }, { kh, kw, oc, w: whwc, zw, scales: quant ? scales.map(Math.fround) : null, bias });
     return [p, `packDepthwiseWeights ${wt} ${this.layout}`];
   }
 }

@@ -42,7 +42,7 @@ export class CreateInstance extends Step {
   }
   protected async apply(w: World): Promise<string> {
     const isa = w.isas[this.isaSel % w.isas.length]!;
-    const qk = await createQkern({ isa, ...(w.guard ? { guard: true } : {}) } as Parameters<typeof createQkern>[0]);
+    const qk = await createQkern({ isa, guard: w.guard });
     const s = qk.memoryStats();
     w.insts.push({ id: nextInst++, qk, base: { bytes: s.bytesInUse, allocs: s.allocations } });
     return `instance ${qk.isa}`;

@@ -35,7 +35,10 @@ export interface PRec<R = unknown> {
 }
 
 /** Figures of a run, for the README "Guarantees" section. */
-export const totals = { sequences: 0, commands: 0, validCalls: 0, invalidCalls: 0, bytesChecked: 0, memoryChecks: 0, leaks: 0, byCommand: {} as Record<string, number> };
+export const totals = {
+  sequences: 0, commands: 0, validCalls: 0, invalidCalls: 0, bytesChecked: 0, memoryChecks: 0, leaks: 0,
+  guardedKernelCalls: 0, guardBytesCompared: 0, byCommand: {} as Record<string, number>,
+};
 
 /** The world: instances, live tensors and packed weights, disposed ones (for use-after-dispose). */
 export class World {
@@ -122,6 +125,8 @@ export class World {
     for (const r of [...this.tensors]) this.disposeTensor(r);
     for (const p of [...this.packed]) this.disposePacked(p);
     for (const inst of this.insts) {
+      const guards = inst.qk.rt.guards;
+      if (guards) [totals.guardedKernelCalls, totals.guardBytesCompared] = [totals.guardedKernelCalls + guards.calls, totals.guardBytesCompared + guards.bytesCompared];
       const s = inst.qk.memoryStats();
       if (s.bytesInUse !== inst.base.bytes || s.allocations !== inst.base.allocs) totals.leaks++;
       expect([s.bytesInUse, s.allocations], `instance ${inst.id} after disposing everything`).toEqual([inst.base.bytes, inst.base.allocs]);

@@ -6,6 +6,8 @@ import { createQkern, detect, type Isa, type Qkern } from "../src/index.js";
 const ALL: readonly Isa[] = ["scalar", "simd128", "relaxed"];
 const wanted = (process.env["QKERN_TEST_ISAS"] ?? ALL.join(",")).split(",") as Isa[];
 const requireRelaxed = process.env["QKERN_REQUIRE_RELAXED"] === "1";
+/** QKERN_TEST_GUARD=1 runs every instance of the helpers in guard mode (createQkern({ guard: true })). */
+const guard = process.env["QKERN_TEST_GUARD"] === "1";
 
 /** A build, whether this run tests it, and why not. */
 export interface BuildCase {
@@ -38,7 +40,7 @@ export function describeBuilds(name: string, body: (get: () => Qkern, isa: Isa) 
     describe.skipIf(c.skip)(`${name} · ${c.title}`, () => {
       let qk: Qkern | undefined;
       beforeAll(async () => {
-        qk = await createQkern({ isa: c.isa });
+        qk = await createQkern({ isa: c.isa, guard });
       });
       body(() => {
         if (!qk) throw new Error("instance not created");
@@ -54,7 +56,7 @@ export async function allAvailableBuilds(): Promise<Qkern[]> {
   const isas: Isa[] = ["scalar"];
   if (f.simd128) isas.push("simd128");
   if (f.relaxedSimd) isas.push("relaxed");
-  return Promise.all(isas.map((isa) => createQkern({ isa })));
+  return Promise.all(isas.map((isa) => createQkern({ isa, guard })));
 }
 
 const SENTINEL = 0xa5;

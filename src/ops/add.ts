@@ -67,12 +67,12 @@ export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {
       const v = rt.views();
       const unsigned = ta.dtype === "uint8" ? 1 : 0;
       if (stage === "fp32") {
-        v.f32[p! >> 2] = qa.scale;
-        v.i32[(p! >> 2) + 1] = qa.zeroPoint;
-        v.f32[(p! >> 2) + 2] = qb.scale;
-        v.i32[(p! >> 2) + 3] = qb.zeroPoint;
-        v.f32[(p! >> 2) + 4] = qy.scale;
-        v.i32.set([qy.zeroPoint, qmin, qmax], (p! >> 2) + 5);
+        v.f32[p! >>> 2] = qa.scale;
+        v.i32[(p! >>> 2) + 1] = qa.zeroPoint;
+        v.f32[(p! >>> 2) + 2] = qb.scale;
+        v.i32[(p! >>> 2) + 3] = qb.zeroPoint;
+        v.f32[(p! >>> 2) + 4] = qy.scale;
+        v.i32.set([qy.zeroPoint, qmin, qmax], (p! >>> 2) + 5);
         pickKernel(rt, "q8_vadd", "fp32")(ta.ptr, tb.ptr, out.ptr, ta.size, unsigned, p!);
       } else {
         // TFLite: twice the larger input scale as the common scale, 20 bits of headroom.
@@ -83,7 +83,7 @@ export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {
         if (m1.shift > 0 || m2.shift > 0 || mo.shift > 0) {
           throw new QkernError(op, "options.stage", `fixedpoint ADD needs 2·max(sa, sb) / (2^20 · sy) < 1 (TFLite); scales a ${qa.scale}, b ${qb.scale}, y ${qy.scale}`);
         }
-        v.i32.set([qa.zeroPoint, m1.multiplier, m1.shift, qb.zeroPoint, m2.multiplier, m2.shift, qy.zeroPoint, mo.multiplier, mo.shift, qmin, qmax], p! >> 2);
+        v.i32.set([qa.zeroPoint, m1.multiplier, m1.shift, qb.zeroPoint, m2.multiplier, m2.shift, qy.zeroPoint, mo.multiplier, mo.shift, qmin, qmax], p! >>> 2);
         pickKernel(rt, "q8_vadd", "fixedpoint")(ta.ptr, tb.ptr, out.ptr, ta.size, unsigned, p!);
       }
     });

@@ -77,6 +77,7 @@ export function sameQuant(a: QuantParams, b: QuantParams): boolean {
  * sizes; runs `fn` with their pointers and frees the block afterwards (also when `fn` throws).
  */
 export function withScratch<T>(rt: Runtime, op: string, sizes: readonly number[], fn: (ptrs: number[]) => T): T {
+  if (rt.guards) return withGuardedScratch(rt, op, sizes, fn);
   let total = 0;
   const offsets: number[] = [];
   for (const s of sizes) {
@@ -91,11 +92,22 @@ export function withScratch<T>(rt: Runtime, op: string, sizes: readonly number[]
   }
 }
 
+/** Guard mode: one allocation per piece, so that each piece has guard bytes of its own. */
+function withGuardedScratch<T>(rt: Runtime, op: string, sizes: readonly number[], fn: (ptrs: number[]) => T): T {
+  const ptrs: number[] = [];
+  try {
+    for (const s of sizes) ptrs.push(rt.alloc(s, op));
+    return fn(ptrs);
+  } finally {
+    for (const p of ptrs) rt.free(p);
+  }
+}
+
 /** Writes per-channel f32 scales then i32 zero points at two scratch pointers. */
 export function writeScaleZp(rt: Runtime, scalesPtr: number, zpsPtr: number, p: { scale: Float32Array; zeroPoint: Int32Array }): void {
   const v = rt.views();
-  v.f32.set(p.scale, scalesPtr >> 2);
-  v.i32.set(p.zeroPoint, zpsPtr >> 2);
+  v.f32.set(p.scale, scalesPtr >>> 2);
+  v.i32.set(p.zeroPoint, zpsPtr >>> 2);
 }
 
 /** Runs `fn`; if it throws and the op created `out` itself (no caller tensor), frees `out`. */

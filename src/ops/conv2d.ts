@@ -167,7 +167,7 @@ export function conv2d(x: Tensor, w: PackedConvWeights, options: Conv2dOptions =
   const scratch = rt.alloc(64 + (c + 16) * esize, op);
   try {
     const v = rt.views();
-    v.i32.set([h, wd, c, oh, ow, w.kh, w.kw, sh, sw, dh, dw, pt, pl, wd * c * esize, ow * k * esize, 0], scratch >> 2);
+    v.i32.set([h, wd, c, oh, ow, w.kh, w.kw, sh, sw, dh, dw, pt, pl, wd * c * esize, ow * k * esize, 0], scratch >>> 2);
     const zrow = scratch + 64;
     v.u8.fill(zp & 255, zrow, zrow + (c + 16) * esize);
     const im2col = pickKernel(rt, "im2col", "any");

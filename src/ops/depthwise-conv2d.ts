@@ -97,7 +97,7 @@ export function depthwiseConv2d(x: Tensor, w: PackedDepthwiseWeights, options: D
     const scratch = rt.alloc(64 + zrowBytes + expanded + 16, op);
     try {
       const v = rt.views();
-      const geom = scratch >> 2;
+      const geom = scratch >>> 2;
       const outEsize = out.dtype === "int32" || out.dtype === "float32" ? 4 : 1;
       v.i32.set([h, wd, oc, oh, ow, w.kh, w.kw, sh, sw, dh, dw, pt, pl, wd * oc * esize, ow * oc * outEsize, 0], geom);
       const zrow = scratch + 64;
@@ -142,19 +142,40 @@ function pickFirst(rt: Runtime, family: string, variants: string[]): ReturnType<
   throw new Error(`qkern internal: no ${family} kernel among ${variants.join(", ")}`);
 }
 
+/** Blocks cached on one set of weights at most; beyond, the least recently used is freed. */
+export const DEPTHWISE_CACHE_LIMIT = 8;
+
+/**
+ * The per-call block `key` cached on the weights, made by `make` when missing. Least recently used
+ * first out, so that a long-lived network whose parameters change call by call stays bounded; the
+ * blocks one call uses are the most recent two, never evicted during that call.
+ */
+function cached(rt: Runtime, w: PackedDepthwiseWeights, key: string, make: () => number): number {
+  let ptr = w.cache.get(key);
+  if (ptr !== undefined) {
+    w.cache.delete(key);
+  } else {
+    ptr = make();
+    if (w.cache.size >= DEPTHWISE_CACHE_LIMIT) {
+      const [oldKey, oldPtr] = w.cache.entries().next().value as [string, number];
+      rt.free(oldPtr);
+      w.cache.delete(oldKey);
+    }
+  }
+  w.cache.set(key, ptr);
+  return ptr;
+}
+
 /** bias − za · Σ(w − zw) per channel (padded to 16), cached per input zero point. */
 function foldedBias(op: string, rt: Runtime, w: PackedDepthwiseWeights, za: number): number {
-  const key = `bias|${za}`;
-  let ptr = w.cache.get(key);
-  if (ptr === undefined) {
+  return cached(rt, w, `bias|${za}`, () => {
     const cp = Math.ceil(w.channels / 16) * 16;
-    ptr = rt.alloc(4 * cp, op);
+    const ptr = rt.alloc(4 * cp, op);
     const folded = new Int32Array(cp);
     for (let c = 0; c < w.channels; c++) folded[c] = (w.bias[c] as number) - za * w.wsum[c]!;
-    rt.views().i32.set(folded, ptr >> 2);
-    w.cache.set(key, ptr);
-  }
-  return ptr;
+    rt.views().i32.set(folded, ptr >>> 2);
+    return ptr;
+  });
 }
 
 /** Output-stage params block (channels padded to 16), cached by its inputs. */
@@ -165,9 +186,7 @@ function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tens
   if (scales.some((s) => Number.isNaN(s))) throw new QkernError(op, "weights", "have no scales (pack weights with quant params) but an 8-bit output needs them");
   const oq = out.quant as PerTensorQuant;
   const [qmin, qmax] = clampBounds(op, out.dtype, oq.zeroPoint, oq.scale, options);
-  const key = `${stage}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`;
-  let ptr = w.cache.get(key);
-  if (ptr === undefined) {
+  return cached(rt, w, `${stage}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`, () => {
     const cp = Math.ceil(w.channels / 16) * 16;
     const m = outputMultipliers(stage, aq.scale, scales, oq.scale, w.channels, { op, argument: out === options.out ? "options.out" : "options.output", shapes: `x: ${x}` });
     const pad = <T extends Float32Array | Int32Array>(v: T): T => {
@@ -177,11 +196,10 @@ function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tens
       return r;
     };
     const padded: Multipliers = m.stage === "fp32" ? { stage: "fp32", scale: pad(m.scale) } : { stage: "fixedpoint", multiplier: pad(m.multiplier), shift: pad(m.shift) };
-    ptr = rt.alloc(outputParamsBytes(stage, cp), op);
+    const ptr = rt.alloc(outputParamsBytes(stage, cp), op);
     writeOutputParams(rt, ptr, padded, oq.zeroPoint, qmin, qmax);
-    w.cache.set(key, ptr);
-  }
-  return ptr;
+    return ptr;
+  });
 }
 
 /** Float clamp bounds [min, max] from activation / clampMin / clampMax (real units). */
@@ -195,12 +213,9 @@ function floatBounds(op: string, rt: Runtime, w: PackedDepthwiseWeights, options
   if (options.clampMin !== undefined) lo = Math.max(lo, options.clampMin);
   if (options.clampMax !== undefined) hi = Math.min(hi, options.clampMax);
   if (!(lo <= hi)) throw new QkernError(op, "options", `clamp bounds are empty: [${lo}, ${hi}]`);
-  const key = `float|${lo}|${hi}`;
-  let ptr = w.cache.get(key);
-  if (ptr === undefined) {
-    ptr = rt.alloc(8, op);
-    rt.views().f32.set([lo, hi], ptr >> 2);
-    w.cache.set(key, ptr);
-  }
-  return ptr;
+  return cached(rt, w, `float|${lo}|${hi}`, () => {
+    const ptr = rt.alloc(8, op);
+    rt.views().f32.set([lo, hi], ptr >>> 2);
+    return ptr;
+  });
 }

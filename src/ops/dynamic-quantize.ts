@@ -68,7 +68,7 @@ function rowRanges(op: string, x: Tensor, rows: number, cols: number): Array<[nu
     const v = rt.views();
     const ranges: Array<[number, number]> = [];
     for (let r = 0; r < rows; r++) {
-      const at = (out! >> 2) + 4 * r;
+      const at = (out! >>> 2) + 4 * r;
       if (v.i32[at + 2] !== 0) throw new QkernError(op, "x", `row ${r} contains NaN (${x})`);
       const lo = cols === 0 ? 0 : (v.f32[at] as number);
       const hi = cols === 0 ? 0 : (v.f32[at + 1] as number);

@@ -45,12 +45,12 @@ export class PackedInt4Weights {
     try {
       if (bias) {
         this.biasAddress = rt.alloc(4 * w.n, op);
-        rt.views().f32.set(bias, this.biasAddress >> 2);
+        rt.views().f32.set(bias, this.biasAddress >>> 2);
       }
       withScratch(rt, op, [w.q.length, 4 * w.scales.length, w.zeroPoints.length], ([q, scales, zps]) => {
         const v = rt.views();
         v.u8.set(w.q, q!);
-        v.f32.set(w.scales, scales! >> 2);
+        v.f32.set(w.scales, scales! >>> 2);
         v.u8.set(w.zeroPoints, zps!);
         pickKernel(rt, "qb4_gemm", "packw")(q!, w.k, scales!, zps!, w.n, w.k, w.blockSize, this.address);
       });
@@ -198,11 +198,11 @@ export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights
         const v = rt.views();
         const perRow = isPerAxisQuant(q!);
         if (perRow) {
-          v.i32.set(q.zeroPoint, za! >> 2);
-          v.f32.set(q.scale, sa! >> 2);
+          v.i32.set(q.zeroPoint, za! >>> 2);
+          v.f32.set(q.scale, sa! >>> 2);
         } else {
-          v.i32[za! >> 2] = (q as PerTensorQuant).zeroPoint;
-          v.f32[sa! >> 2] = (q as PerTensorQuant).scale;
+          v.i32[za! >>> 2] = (q as PerTensorQuant).zeroPoint;
+          v.f32[sa! >>> 2] = (q as PerTensorQuant).scale;
         }
         pickKernel(rt, "qb4_gemm", "packa_q8")(input.ptr, m, k, bs, input.dtype === "uint8" ? 1 : 0, za!, perRow ? 4 : 0, sa!, perRow ? 4 : 0,
           a16!, a8!, asum!, ascale!, azp!);

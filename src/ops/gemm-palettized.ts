@@ -37,14 +37,14 @@ export class PackedPalettizedWeights {
     try {
       if (bias) {
         this.biasAddress = rt.alloc(4 * p.n, op);
-        rt.views().f32.set(bias, this.biasAddress >> 2);
+        rt.views().f32.set(bias, this.biasAddress >>> 2);
       }
       const perChannel = p.granularity === "channel";
       withScratch(rt, op, [p.indices.length, p.codebooks.length, 4 * p.scales.length], ([idx, cb, sc]) => {
         const v = rt.views();
         v.u8.set(p.indices, idx!);
         v.i8.set(p.codebooks, cb!);
-        v.f32.set(p.scales, sc! >> 2);
+        v.f32.set(p.scales, sc! >>> 2);
         pickKernel(rt, "qp4_gemm", "packw")(idx!, p.k, cb!, perChannel ? 16 : 0, sc!, perChannel ? 4 : 0, p.n, p.k, blockSize, this.address);
       });
     } catch (e) {

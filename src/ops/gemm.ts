@@ -97,11 +97,11 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
   const scratch = rt.alloc(scaleAt + 4 * (perRowA ? m : 1), op);
   try {
     const v = rt.views();
-    if (perRowA) v.i32.set(za as Int32Array, (scratch + zaAt) >> 2);
-    else v.i32[(scratch + zaAt) >> 2] = za as number;
+    if (perRowA) v.i32.set(za as Int32Array, (scratch + zaAt) >>> 2);
+    else v.i32[(scratch + zaAt) >>> 2] = za as number;
     if (kind === "float32") {
-      if (perRowA) v.f32.set((aq as { scale: Float32Array }).scale, (scratch + scaleAt) >> 2);
-      else v.f32[(scratch + scaleAt) >> 2] = (aq as PerTensorQuant).scale;
+      if (perRowA) v.f32.set((aq as { scale: Float32Array }).scale, (scratch + scaleAt) >>> 2);
+      else v.f32[(scratch + scaleAt) >>> 2] = (aq as PerTensorQuant).scale;
     }
     const family = w7 ? "qs8_w7_gemm" : "qs8_gemm";
     const kernels = gemmKernels(rt, family);
@@ -190,7 +190,7 @@ function floatGemm(op: string, a: Tensor, w: PackedGemmWeights, wPtr: number, m:
     if (m === 0) return out;
     const mm = rt.alloc(8, op);
     try {
-      rt.views().f32.set([lo, hi], mm >> 2);
+      rt.views().f32.set([lo, hi], mm >>> 2);
       pickFirstKernel(rt, "f32_gemm", ["minmax_4x8", "minmax_1x8"])(m, w.n, w.k, a.ptr, 4 * w.k, wPtr, out.ptr, 4 * w.n, mm);
     } finally {
       rt.free(mm);
@@ -262,9 +262,9 @@ function stageParams(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, o
     if (ptr === undefined) {
       ptr = rt.alloc(16 + 8 * np, op);
       const v = rt.views();
-      v.i32[(ptr >> 2) + 3] = np;
-      v.f32.set(padTo(w.scales, np), (ptr >> 2) + 4);
-      v.f32.set(w.floatBias ? padTo(w.floatBias, np) : new Float32Array(np), (ptr >> 2) + 4 + np);
+      v.i32[(ptr >>> 2) + 3] = np;
+      v.f32.set(padTo(w.scales, np), (ptr >>> 2) + 4);
+      v.f32.set(w.floatBias ? padTo(w.floatBias, np) : new Float32Array(np), (ptr >>> 2) + 4 + np);
       w.stageCache.set("f32", ptr);
     }
     return ptr;

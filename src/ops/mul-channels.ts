@@ -47,12 +47,12 @@ export function mulChannels(x: Tensor, s: Tensor, options: { readonly output?: {
   const rt = input.rt;
   withScratch(rt, op, [32], ([p]) => {
     const v = rt.views();
-    v.f32[p! >> 2] = qx.scale;
-    v.i32[(p! >> 2) + 1] = qx.zeroPoint;
-    v.f32[(p! >> 2) + 2] = qs.scale;
-    v.i32[(p! >> 2) + 3] = qs.zeroPoint;
-    v.f32[(p! >> 2) + 4] = qy.scale;
-    v.i32.set([qy.zeroPoint, qmin, qmax], (p! >> 2) + 5);
+    v.f32[p! >>> 2] = qx.scale;
+    v.i32[(p! >>> 2) + 1] = qx.zeroPoint;
+    v.f32[(p! >>> 2) + 2] = qs.scale;
+    v.i32[(p! >>> 2) + 3] = qs.zeroPoint;
+    v.f32[(p! >>> 2) + 4] = qy.scale;
+    v.i32.set([qy.zeroPoint, qmin, qmax], (p! >>> 2) + 5);
     for (let b = 0; b < n; b++) {
       pickKernel(rt, "q8_vmul", "channels")(input.ptr + b * h * w * c, sc.ptr + b * c, out.ptr + b * h * w * c, h * w, c, input.dtype === "uint8" ? 1 : 0, p!);
     }

@@ -96,7 +96,7 @@ export class PackedDepthwiseWeights {
         f[base] = this.bias[c]!;
         for (let t = 0; t < taps; t++) f[base + 16 * (t + 1)] = at(t, c);
       }
-      this.rt.views().f32.set(f, this.address >> 2);
+      this.rt.views().f32.set(f, this.address >>> 2);
       return;
     }
     const pairs = Math.ceil(taps / 2);
@@ -116,7 +116,7 @@ export class PackedDepthwiseWeights {
       words[tile + (c & 15)] = sum;
       this.wsum[c] = sum;
     }
-    this.rt.views().i32.set(words, this.address >> 2);
+    this.rt.views().i32.set(words, this.address >>> 2);
   }
 
   get disposed(): boolean {

@@ -128,7 +128,7 @@ export class PackedGemmWeights {
       const fb = this.floatBias;
       try {
         withScratch(rt, op, [fb ? 4 * n : 0], ([biasPtr]) => {
-          if (fb) rt.views().f32.set(fb, biasPtr! >> 2);
+          if (fb) rt.views().f32.set(fb, biasPtr! >>> 2);
           const [strideK, strideN] = layout === "kn" ? [n, 1] : [1, k];
           pickKernel(rt, "f32_gemm", "packw")(b.ptr, k, n, strideK, strideN, fb ? biasPtr! : 0, this.address);
         });
@@ -169,8 +169,8 @@ export class PackedGemmWeights {
     try {
       withScratch(rt, op, [4 * n, bias ? 4 * n : 0], ([zb, biasPtr]) => {
         const v = rt.views();
-        v.i32.set(this.zeroPoints, zb! >> 2);
-        if (bias) v.i32.set(bias, biasPtr! >> 2);
+        v.i32.set(this.zeroPoints, zb! >>> 2);
+        if (bias) v.i32.set(bias, biasPtr! >>> 2);
         const [strideK, strideN] = layout === "kn" ? [n, 1] : [1, k];
         const blocks = pickKernel(rt, "qs8_spmm", "count")(b.ptr, k, n, strideK, strideN, zb!, 4) as number;
         blockSparsity = 1 - blocks / (n * Math.ceil(k / 4));

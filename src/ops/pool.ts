@@ -62,7 +62,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   }
   const rt = input.rt;
   withScratch(rt, op, [64], ([geom]) => {
-    rt.views().i32.set(g, geom! >> 2);
+    rt.views().i32.set(g, geom! >>> 2);
     const kernel = pickKernel(rt, "q8_pool", "max");
     for (let b = 0; b < n; b++) kernel(input.ptr + b * h * w * c, out.ptr + b * oh * ow * c, geom!, input.dtype === "uint8" ? 1 : 0);
   });
@@ -96,13 +96,13 @@ export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const pixels = oh * ow;
   withScratch(rt, op, [64, 4 * pixels * c, 4 * pixels, outputParamsBytes("fp32", c)], ([geom, sums, counts, params]) => {
     const v = rt.views();
-    v.i32.set(g, geom! >> 2);
+    v.i32.set(g, geom! >>> 2);
     for (let b = 0; b < n; b++) {
       pickKernel(rt, "q8_pool", "sum")(input.ptr + b * h * w * c, sums!, counts!, geom!, input.dtype === "uint8" ? 1 : 0, qx.zeroPoint);
       // Requantize pixel by pixel: the divisor depends on how many taps were inside.
       const view = rt.views();
       for (let p = 0; p < pixels; p++) {
-        const count = view.i32[(counts! >> 2) + p]!;
+        const count = view.i32[(counts! >>> 2) + p]!;
         const m = Math.fround(qx.scale / Math.fround(qy.scale * count));
         writeOutputParams(rt, params!, { stage: "fp32", scale: new Float32Array(c).fill(m) }, qy.zeroPoint, input.dtype === "uint8" ? 0 : -128, input.dtype === "uint8" ? 255 : 127);
         pickKernel(rt, "qs32_q8_requant", "fp32_rows")(sums! + 4 * p * c, out.ptr + (b * pixels + p) * c, 1, c, params!);

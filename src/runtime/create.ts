@@ -19,6 +19,13 @@ export interface CreateOptions {
    * that the declarations need neither the DOM lib nor @types/node.
    */
   readonly module?: object;
+  /**
+   * Debug mode for out-of-bounds writes (default false): every allocation gets 64 guard bytes of a
+   * known pattern on each side and a poisoned payload; all guards are checked before and after every
+   * kernel call and when memory is freed, and a changed guard byte (or a double free) throws a
+   * QkernError with op `guard`. Results are unchanged; calls are slower, so use it in tests.
+   */
+  readonly guard?: boolean;
 }
 
 /**
@@ -42,6 +49,8 @@ export async function createQkern(options: CreateOptions = {}): Promise<Qkern> {
   const features = detect();
   if (!features.webassembly) throw new QkernError(op, "engine", "WebAssembly is not available in this engine");
   let module = options.module;
+  const guard = options.guard ?? false;
+  if (typeof guard !== "boolean") throw new QkernError(op, "options.guard", `must be true or false, got ${String(guard)}`);
   if (module !== undefined && !(module instanceof WebAssembly.Module)) {
     throw new QkernError(op, "options.module", "must be a WebAssembly.Module");
   }
@@ -51,7 +60,7 @@ export async function createQkern(options: CreateOptions = {}): Promise<Qkern> {
     module = await compileBuild(isa);
   }
   const instance = await WebAssembly.instantiate(module, {});
-  const rt = new Runtime(instance.exports as Record<string, unknown>);
+  const rt = new Runtime(instance.exports as Record<string, unknown>, guard);
   if (requested !== "auto" && rt.isa !== requested) {
     throw new QkernError(op, "options.module", `is the ${rt.isa} build, but options.isa asks for ${requested}`);
   }

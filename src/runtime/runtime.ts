@@ -4,6 +4,7 @@
 // have the same names and whose memory has the same `buffer` and `grow`.
 
 import { QkernError } from "../errors.js";
+import { GUARD_BYTES, Guards } from "./guard.js";
 import type { Isa } from "./load.js";
 
 /** A kernel export: raw pointers and integers in, nothing or a number out. */
@@ -65,9 +66,13 @@ export class Runtime {
   private readonly exportsByName: Record<string, unknown>;
   private cachedBuffer: ArrayBuffer | undefined;
   private cachedViews: Views | undefined;
+  /** Guard mode (src/runtime/guard.ts): guard bytes around every block, checked around every kernel call. */
+  readonly guards: Guards | null;
+  private readonly guardedKernels = new Map<string, KernelFn>();
 
-  /** `exports`: a WebAssembly instance's exports, or those of the wasm2js build. */
-  constructor(exports: Record<string, unknown>) {
+  /** `exports`: a WebAssembly instance's exports, or those of the wasm2js build. `guard`: guard mode. */
+  constructor(exports: Record<string, unknown>, guard = false) {
+    this.guards = guard ? new Guards(() => this.views().u8) : null;
     this.exportsByName = exports;
     this.core = exports as unknown as CoreExports;
     this.memory = this.core.memory;
@@ -102,23 +107,27 @@ export class Runtime {
    */
   alloc(bytes: number, op: string, what?: string): number {
     const suffix = what === undefined ? "" : ` for ${what}`;
-    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_ALLOCATION) {
-      throw new QkernError(op, "size", `cannot allocate ${bytes} bytes (limit ${MAX_ALLOCATION})${suffix}`);
+    const guards = this.guards;
+    const limit = guards ? MAX_ALLOCATION - 2 * GUARD_BYTES : MAX_ALLOCATION;
+    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > limit) {
+      throw new QkernError(op, "size", `cannot allocate ${bytes} bytes (limit ${limit})${suffix}`);
     }
     try {
+      if (guards) return guards.place(this.core.qk_alloc(bytes + 2 * GUARD_BYTES) >>> 0, bytes);
       return this.core.qk_alloc(bytes) >>> 0;
     } catch (e) {
-      throw new QkernError(op, "size", `out of memory allocating ${bytes} bytes${suffix} (${(e as Error).message})`);
+      throw new QkernError(op, "size", `out of memory: linear memory (${this.memory.buffer.byteLength} bytes) cannot grow to hold ${bytes} more bytes${suffix} ` +
+        `(wasm32 memory ends at 4 GiB, and the engine may allow less): ${(e as Error).message}`);
     }
   }
 
   free(ptr: number): void {
-    this.core.qk_free(ptr);
+    this.core.qk_free(this.guards ? this.guards.release(ptr) : ptr);
   }
 
   stats(): MemoryStats {
     return {
-      bytesInUse: this.core.qk_bytes_in_use() >>> 0,
+      bytesInUse: (this.core.qk_bytes_in_use() >>> 0) - (this.guards ? 2 * GUARD_BYTES * this.guards.count : 0),
       allocations: this.core.qk_live_blocks() >>> 0,
       bytesReserved: this.memory.buffer.byteLength,
     };
@@ -134,7 +143,19 @@ export class Runtime {
     if (typeof fn !== "function") {
       throw new QkernError("kernel", "name", `the ${this.isa} build has no kernel '${name}'`);
     }
-    return fn as KernelFn;
+    const guards = this.guards;
+    if (!guards) return fn as KernelFn;
+    let checked = this.guardedKernels.get(name);
+    if (!checked) {
+      checked = (...args: number[]): number | void => {
+        const before = guards.snapshot();
+        const result = (fn as KernelFn)(...args);
+        guards.compare(before, name);
+        return result;
+      };
+      this.guardedKernels.set(name, checked);
+    }
+    return checked;
   }
 
   selftest(): number {
