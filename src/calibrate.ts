@@ -5,6 +5,11 @@ import { QkernError } from "./errors.js";
 
 /** Watches values and proposes a quantization range. */
 export interface Observer {
+  /**
+   * Takes a batch of values. They must be finite float32 values: NaN, ±Infinity and numbers that
+   * round to ±Infinity in float32 are refused (QkernError, op `observe`), and the observer keeps
+   * its previous state. −0 counts as 0; subnormals are kept as they are.
+   */
   observe(values: ArrayLike<number>): void;
   /** The proposed [min, max] (widened to include 0 by chooseQuantParams later). */
   range(): [number, number];
@@ -25,10 +30,21 @@ export interface ObserverOptions {
   readonly levels?: number;
 }
 
+/** Refuses a batch with a value that is not a finite float32 (a histogram would never cover it). */
+function checkFinite(values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!Number.isFinite(Math.fround(v))) {
+      throw new QkernError("observe", "values", `element ${i} is ${v}; observers take finite float32 values (${values.length} values)`);
+    }
+  }
+}
+
 class MinMax implements Observer {
   lo = Infinity;
   hi = -Infinity;
   observe(values: ArrayLike<number>): void {
+    checkFinite(values);
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
       if (v < this.lo) this.lo = v;
@@ -46,7 +62,7 @@ class MovingAverage implements Observer {
   private hi = 0;
   constructor(private readonly c: number) {}
   observe(values: ArrayLike<number>): void {
-    const m = new MinMax();
+    const m = new MinMax(); // refuses non-finite values before anything changes
     m.observe(values);
     const [lo, hi] = m.range();
     if (this.first) {
@@ -74,6 +90,7 @@ class Histogram {
     return this.lo + this.width * this.bins;
   }
   add(values: ArrayLike<number>): void {
+    checkFinite(values);
     let vmin = Infinity;
     let vmax = -Infinity;
     for (let i = 0; i < values.length; i++) {
@@ -197,8 +214,11 @@ export function createObserver(kind: ObserverKind, options: ObserverOptions = {}
       if (!(p > 50 && p <= 100)) throw new QkernError("createObserver", "options.percentile", `must be in (50, 100], got ${p}`);
       return new Percentile(p, bins);
     }
-    case "mse":
-      return new Mse(bins, options.levels ?? 256);
+    case "mse": {
+      const levels = options.levels ?? 256;
+      if (!Number.isInteger(levels) || levels < 2) throw new QkernError("createObserver", "options.levels", `must be an integer >= 2, got ${levels}`);
+      return new Mse(bins, levels);
+    }
     default:
       throw new QkernError("createObserver", "kind", `must be 'minmax', 'moving-average', 'percentile' or 'mse', got ${String(kind)}`);
   }

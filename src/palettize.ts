@@ -157,7 +157,9 @@ export function palettize(weights: ArrayLike<number>, shape: readonly [number, n
     values.sort();
     const centres = kmeans1d(values, 1 << bits, random, iterations);
     const amax = Math.max(...centres.map(Math.abs));
-    const scale = amax > 0 ? Math.fround(amax / 127) : 1;
+    // A group whose largest centroid is below ~1.8e-43 has no float32 scale > 0 (amax / 127
+    // underflows): it is stored as all zeros with scale 1, like a group of zeros.
+    const scale = Math.fround(amax / 127) > 0 ? Math.fround(amax / 127) : 1;
     scales[g] = scale;
     const book = [...new Set(centres.map((c) => Math.max(-127, Math.min(127, roundHalfEven(c / scale)))))].sort((a, b) => a - b);
     book.forEach((v, i) => (codebooks[g * 16 + i] = v));

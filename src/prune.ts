@@ -86,6 +86,11 @@ export function pruneGlobal<T extends Float32Array | Int8Array | Uint8Array>(
     if (!Number.isInteger(k) || !Number.isInteger(n) || k < 1 || n < 1 || weights.length !== k * n) {
       throw new QkernError(op, `tensors[${t}]`, `weights (${weights.length} values) do not match shape [${shape.join(",")}]`);
     }
+    if (weights instanceof Float32Array) {
+      for (let i = 0; i < weights.length; i++) {
+        if (!Number.isFinite(weights[i]!)) throw new QkernError(op, `tensors[${t}]`, `element ${i} is ${weights[i]}: weights must be finite (shape [${shape.join(",")}])`);
+      }
+    }
     return { k, n, copy: weights.slice() as T };
   });
   if (structure === "2:4") {

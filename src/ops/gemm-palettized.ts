@@ -87,6 +87,9 @@ export function packPalettizedWeights(qk: Qkern, p: PalettizedWeights, options: 
   if (p.indices.length !== p.n * p.k) throw new QkernError(op, "p.indices", `has ${p.indices.length} values, N · K = ${p.n * p.k}`);
   if (p.codebooks.length !== groups * 16) throw new QkernError(op, "p.codebooks", `has ${p.codebooks.length} entries, ${groups} codebooks × 16 needed (at most 16 entries each)`);
   if (p.scales.length !== groups) throw new QkernError(op, "p.scales", `has ${p.scales.length} values, ${groups} needed`);
+  for (let i = 0; i < groups; i++) {
+    if (!Number.isFinite(p.scales[i]!) || !(p.scales[i]! > 0)) throw new QkernError(op, "p.scales", `element ${i} is ${p.scales[i]}, not finite and > 0`);
+  }
   const entries = 1 << p.bits;
   for (let i = 0; i < p.indices.length; i++) {
     if ((p.indices[i] as number) >= entries) throw new QkernError(op, "p.indices", `element ${i} is ${p.indices[i]}, out of range for ${p.bits}-bit indices`);
@@ -97,6 +100,7 @@ export function packPalettizedWeights(qk: Qkern, p: PalettizedWeights, options: 
       throw new QkernError(op, "options.bias", `must hold N = ${p.n} values, got ${options.bias?.length ?? String(options.bias)}`);
     }
     bias = Float32Array.from(options.bias);
+    if (bias.some((b) => !Number.isFinite(b))) throw new QkernError(op, "options.bias", "must be finite (as float32)");
   }
   const bs = options.blockSize ?? 128;
   if (!Number.isInteger(bs) || bs < 32 || bs % 32 !== 0) throw new QkernError(op, "options.blockSize", `must be a multiple of 32, got ${String(bs)}`);
