@@ -98,3 +98,77 @@ describe("error catalogue", async () => {
     await expect(createQkern({ isa: "wasm64" as "scalar" })).rejects.toMatchObject({ op: "createQkern", argument: "options.isa" });
   });
 });
+
+// The README "Errors" table: every row's example is a message qkern really produces (numbers that
+// depend on the allocator's layout, like block addresses, are compared as digits only).
+describe("README error catalogue", async () => {
+  const { readFileSync } = await import("node:fs");
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const table = readme.slice(readme.indexOf("## Errors"), readme.indexOf("## Guarantees"));
+  const rows = [...table.matchAll(/^\| ([^|]+?) \| (.+) \|$/gm)].filter((m) => m[1] !== "error" && !m[1]!.startsWith("---"));
+  const qk = await createQkern({ isa: "scalar" });
+  const other = await createQkern({ isa: "scalar" });
+  const catching = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "(no error)";
+  };
+  const { createObserver, dynamicQuantize, packPalettizedWeights, palettize } = await import("../src/index.js");
+  const guardMessages = async (): Promise<[string, string]> => {
+    const g = await createQkern({ isa: "scalar", guard: true });
+    quantize(g.tensor([0.5, -1]), { dtype: "int8", scale: 0.01 });
+    const { memory, alloc, free, kernel } = g.raw;
+    const x = alloc(64), y = alloc(4), scale = alloc(4), zp = alloc(4);
+    new Float32Array(memory.buffer, scale, 1)[0] = 1;
+    new Int32Array(memory.buffer, zp, 1)[0] = 0;
+    const oob = catching(() => kernel("f32_q8_vcvt_rows__scalar")(x, y, 1, 16, scale, zp, 1, -128, 127));
+    free(x);
+    return [oob, catching(() => free(x))];
+  };
+  const [oob, doubleFree] = await guardMessages();
+  const big: unknown[] = [];
+  const relaxedWorks = (await import("../src/index.js")).detect().relaxedSimd;
+  const produced: Record<string, Array<string | null>> = {
+    "wrong dtype": [catching(() => quantize(qk.tensor(new Int8Array(6), [2, 3], { quant: { scale: 1 } }), { dtype: "int8", scale: 1 }))],
+    "shape / size mismatch": [catching(() => qk.tensor([1, 2, 3], [2, 2]))],
+    "non-finite or non-positive scale": [catching(() => quantize(qk.tensor(new Float32Array(6), [2, 3]), { dtype: "int8", scale: -1 }))],
+    "zero point out of range": [catching(() => quantize(qk.tensor(new Float32Array(6), [2, 3]), { dtype: "int8", scale: 1, zeroPoint: 128 }))],
+    "axis out of range, wrong parameter count": [catching(() => quantize(qk.tensor(new Float32Array(6), [2, 3]), { dtype: "int8", axis: 1, scale: [1, 2] }))],
+    "values outside the dtype": [catching(() => qk.tensor([300], [1], { dtype: "int8" }))],
+    "missing quantization parameters": [catching(() => dequantize(qk.tensor(new Int8Array(2))))],
+    "disposed tensor": [catching(() => { const t = qk.tensor([1, 2]); t.dispose(); quantize(t, { dtype: "int8", scale: 1 }); })],
+    "tensor of another instance": [catching(() => quantize(qk.tensor([1, 2]), other.empty("int8", [2], { quant: { scale: 1 } })))].map((m) => m.replace("(scalar) than the input (scalar)", "(scalar) than the input (simd128)")),
+    "bad output-stage options": [catching(() => requantize(qk.tensor(new Int32Array(2), [2], { quant: { scale: 1 } }), { dtype: "int8", scale: 1 }, { clampMin: 200 }))],
+    "too large for one allocation": [catching(() => qk.empty("float32", [2 ** 29]))],
+    "too many elements": [catching(() => qk.empty("uint8", [65536, 65536]))],
+    "out of memory (linear memory cannot grow)": [(await createQkern({ isa: "scalar" }).then((m) => catching(() => { for (;;) big.push(m.empty("uint8", [2 ** 30 - 64])); })))],
+    "output multiplier overflows float32": [catching(() => requantize(qk.tensor(new Int32Array(1), [1], { quant: { scale: 3e38 } }), { dtype: "int8", scale: 1e-45 }))],
+    "NaN / ±Infinity where a range is needed": [catching(() => dynamicQuantize(qk.tensor([1, NaN, 2, 3], [2, 2]))), catching(() => createObserver("minmax").observe([0, Infinity]))],
+    "weights that cannot be packed": [catching(() => packPalettizedWeights(qk, { ...palettize(new Float32Array(32), [32, 1]), scales: Float32Array.of(0) }))],
+    // Where relaxed SIMD works (the relaxed run) this error cannot be provoked: that row is checked by the other run.
+    "unsupported build": [relaxedWorks ? null : await createQkern({ isa: "relaxed" }).then(() => "(no error)", (e: Error) => e.message)],
+    "guard mode: a kernel wrote outside its buffer": [oob],
+    "guard mode: double free": [doubleFree],
+  };
+  big.length = 0;
+  const normalise = (m: string): string => m.replace(/block at \d+/, "block at N").replace(/pointer \d+/, "pointer N").replace(/linear memory \(\d+ bytes\)/, "linear memory (N bytes)");
+
+  it("every row has an example qkern produces, and every kind of error is in the table", () => {
+    expect(rows.map((r) => r[1]).sort()).toEqual(Object.keys(produced).sort());
+    for (const [, name = "", cell = ""] of rows) {
+      const examples = [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      expect(examples.length, name).toBe(produced[name]!.length);
+      examples.forEach((example, i) => {
+        const message = produced[name]![i];
+        if (message === null) return;
+        const got = normalise(message!);
+        const want = normalise(example);
+        if (want.endsWith("...")) expect(got.startsWith(want.slice(0, -3)), `${name}: ${got}`).toBe(true);
+        else expect(got, name).toBe(want);
+      });
+    }
+  });
+});
