@@ -16,13 +16,14 @@ import { tensorCommands, type Cmd } from "./fuzz-commands-tensors.js";
 import { quantCommands } from "./fuzz-commands-quant.js";
 import { packedCommands } from "./fuzz-commands-packed.js";
 import { invalidCommands } from "./fuzz-commands-invalid.js";
+import { nnCommand } from "./fuzz-commands-nn.js";
 
 const env = process.env;
 const runs = Number(env["QKERN_FUZZ_RUNS"] ?? 2000);
 const seed = env["QKERN_FUZZ_SEED"] !== undefined ? Number(env["QKERN_FUZZ_SEED"]) : 20240609;
 const path = env["QKERN_FUZZ_PATH"];
 const isas: Isa[] = buildCases().filter((c) => !c.skip).map((c) => c.isa);
-const commands: Array<fc.Arbitrary<Cmd>> = [...tensorCommands, ...quantCommands, ...packedCommands, ...invalidCommands];
+const commands: Array<fc.Arbitrary<Cmd>> = [...tensorCommands, ...quantCommands, ...packedCommands, ...invalidCommands, nnCommand()];
 
 /**
  * Runs `numRuns` sequences from `seed`; every step checks the model, every sequence ends back at its
