@@ -34,7 +34,7 @@ export {
   type QuantParams,
   type QuantizedMultiplier,
 } from "./quant.js";
-export { outputMultipliers, type ClampOptions, type Multipliers, type OutputStage } from "./output-stage.js";
+export { outputMultipliers, type ClampOptions, type MultiplierContext, type Multipliers, type OutputStage } from "./output-stage.js";
 export { KERNELS, type KernelInfo } from "./registry.js";
 export { quantize, type QuantizeSpec } from "./ops/quantize.js";
 export { dequantize } from "./ops/dequantize.js";
