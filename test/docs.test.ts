@@ -11,21 +11,11 @@ import { root, run } from "./engines.js";
 const relaxedRun = process.env["QKERN_REQUIRE_RELAXED"] === "1";
 
 /**
- * Examples still missing or not runnable in files the GEMM work was editing when this test was
- * written (src/ops/gemm*.ts, src/ops/pack-gemm-weights.ts), each shown as a skipped test. An entry
- * that gets fixed fails the test below until it is removed here, so the list cannot go stale.
+ * Examples known to be missing or not runnable, each shown as a skipped test with where it lives
+ * (empty now: the last ones were written). An entry that gets fixed fails the test below until it
+ * is removed here, so the list cannot go stale.
  */
-const PENDING: Readonly<Record<string, string>> = {
-  "Class index:PackedGemmWeights": "src/ops/pack-gemm-weights.ts",
-  "Variable index:SPARSE_THRESHOLD": "src/ops/pack-gemm-weights.ts",
-  "Variable index:SPARSE_THRESHOLD_SMALL_K": "src/ops/pack-gemm-weights.ts",
-  "Class index:PackedInt4Weights": "src/ops/gemm-int4.ts",
-  "index_packInt4Weights-0.mjs": "src/ops/gemm-int4.ts (example uses undefined weightsKN, K, N, bias)",
-  "index_gemmInt4-0.mjs": "src/ops/gemm-int4.ts (example uses undefined packedWeights)",
-  "Class index:PackedPalettizedWeights": "src/ops/gemm-palettized.ts",
-  "Function index:packPalettizedWeights": "src/ops/gemm-palettized.ts",
-  "index_gemmPalettized-0.mjs": "src/ops/gemm-palettized.ts (example uses undefined weights, K, N)",
-};
+const PENDING: Readonly<Record<string, string>> = {};
 
 interface Documented {
   readonly where: string;

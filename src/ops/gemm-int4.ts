@@ -12,7 +12,16 @@ function groupBlockBytes(bs: number): number {
   return 64 + 2 * bs;
 }
 
-/** Block-wise 4-bit weights packed once for `gemmInt4`. Dispose when done. */
+/**
+ * Block-wise 4-bit weights packed once for `gemmInt4`. Dispose when done.
+ *
+ * @example
+ * ```ts
+ * const weights = Float32Array.from({ length: 64 * 8 }, (_, i) => Math.sin(i)); // [K = 64, N = 8]
+ * using w = packInt4Weights(qk, quantizeInt4(weights, [64, 8], { blockSize: 32 }));
+ * console.log(w.k, w.n, w.blockSize, w.byteLength); // 64 8 32 512
+ * ```
+ */
 export class PackedInt4Weights {
   readonly qk: Qkern;
   readonly n: number;
@@ -89,7 +98,9 @@ export class PackedInt4Weights {
  *
  * @example
  * ```ts
- * using w = packInt4Weights(qk, quantizeInt4(weightsKN, [K, N], { blockSize: 32 }), { bias });
+ * const K = 64, N = 8;
+ * const weightsKN = Float32Array.from({ length: K * N }, (_, i) => Math.sin(i));
+ * using w = packInt4Weights(qk, quantizeInt4(weightsKN, [K, N], { blockSize: 32 }), { bias: new Array(N).fill(0.5) });
  * ```
  */
 export function packInt4Weights(qk: Qkern, w: Int4Weights, options: { readonly bias?: ArrayLike<number> } = {}): PackedInt4Weights {
@@ -141,8 +152,11 @@ export interface GemmInt4Options {
  *
  * @example
  * ```ts
- * const x = qk.tensor(new Float32Array(4096).fill(0.5), [1, 4096]);
- * const y = gemmInt4(x, packedWeights);   // float32 [1, N]
+ * const K = 4096, N = 16;
+ * using w = packInt4Weights(qk, quantizeInt4(Float32Array.from({ length: K * N }, (_, i) => Math.cos(i)), [K, N]));
+ * const x = qk.tensor(new Float32Array(K).fill(0.5), [1, K]);
+ * const y = gemmInt4(x, w);   // float32 [1, N]
+ * console.log(y.shape);       // [ 1, 16 ]
  * ```
  */
 export function gemmInt4(x: Tensor, w: PackedInt4Weights, options: GemmInt4Options = {}): Tensor {

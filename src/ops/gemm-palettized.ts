@@ -7,7 +7,16 @@ import type { Tensor } from "../tensor.js";
 import { withScratch } from "./common.js";
 import { blockGemm, type GemmInt4Options } from "./gemm-int4.js";
 
-/** Palettized weights packed once for `gemmPalettized`. Dispose when done. */
+/**
+ * Palettized weights packed once for `gemmPalettized`. Dispose when done.
+ *
+ * @example
+ * ```ts
+ * const weights = Float32Array.from({ length: 64 * 8 }, (_, i) => Math.cos(i)); // [K = 64, N = 8]
+ * using w = packPalettizedWeights(qk, palettize(weights, [64, 8], { bits: 4 }));
+ * console.log(w.k, w.n, w.blockSize); // 64 8 128
+ * ```
+ */
 export class PackedPalettizedWeights {
   readonly qk: Qkern;
   readonly n: number;
@@ -79,6 +88,13 @@ export class PackedPalettizedWeights {
  * Packs palettized weights (from `palettize`) for `gemmPalettized`. `blockSize` (a multiple of 32,
  * default 128) is the K block over which activations are quantized and integer sums kept: smaller
  * blocks follow activation outliers more closely, larger ones cost fewer block epilogues.
+ *
+ * @example
+ * ```ts
+ * const weights = Float32Array.from({ length: 256 * 32 }, (_, i) => Math.sin(i)); // [K = 256, N = 32]
+ * using w = packPalettizedWeights(qk, palettize(weights, [256, 32], { bits: 4 }), { blockSize: 64 });
+ * console.log(w.blockSize, w.byteLength > 0); // 64 true
+ * ```
  */
 export function packPalettizedWeights(qk: Qkern, p: PalettizedWeights, options: { readonly bias?: ArrayLike<number>; readonly blockSize?: number } = {}): PackedPalettizedWeights {
   const op = "packPalettizedWeights";
@@ -115,8 +131,11 @@ export function packPalettizedWeights(qk: Qkern, p: PalettizedWeights, options: 
  *
  * @example
  * ```ts
+ * const K = 64, N = 8;
+ * const weights = Float32Array.from({ length: K * N }, (_, i) => Math.cos(i));
  * using w = packPalettizedWeights(qk, palettize(weights, [K, N], { bits: 4 }));
- * const y = gemmPalettized(qk.tensor(x, [1, K]), w);
+ * const y = gemmPalettized(qk.tensor(new Float32Array(K).fill(1), [1, K]), w);
+ * console.log(y.shape); // [ 1, 8 ]
  * ```
  */
 export function gemmPalettized(x: Tensor, w: PackedPalettizedWeights, options: GemmInt4Options = {}): Tensor {

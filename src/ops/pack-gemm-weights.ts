@@ -46,15 +46,41 @@ export interface PackGemmOptions {
  * break-even of the sparse kernels against the dense ones here (bench suite `sparse`, simd128):
  * 34–44% for GEMMs with K ≥ 96, 65% for the 1×4096×4096 GEMV, 80% for K = 16. Packing happens
  * before M is known, so the default covers the GEMV too; K < 64 uses SPARSE_THRESHOLD_SMALL_K.
+ *
+ * @example
+ * ```ts
+ * // 128 × 64 weights, only the first 16 rows of K nonzero: 87.5% of the 1×4 blocks are zero
+ * const b = qk.tensor(Int8Array.from({ length: 128 * 64 }, (_, i) => (i < 16 * 64 ? 3 : 0)), [128, 64], { quant: { scale: 0.01 } });
+ * using w = packGemmWeights(b);
+ * console.log(w.blockSparsity >= SPARSE_THRESHOLD, w.format); // true 'sparse'
+ * ```
  */
 export const SPARSE_THRESHOLD = 0.65;
-/** `auto` threshold for K < 64, where a column has too few blocks for the sparse kernel to pay. */
+/**
+ * `auto` threshold for K < 64, where a column has too few blocks for the sparse kernel to pay.
+ *
+ * @example
+ * ```ts
+ * // K = 32: 75% zero blocks is below SPARSE_THRESHOLD_SMALL_K (0.85), so `auto` stays dense
+ * const b = qk.tensor(Int8Array.from({ length: 32 * 8 }, (_, i) => (i < 8 * 8 ? 1 : 0)), [32, 8], { quant: { scale: 0.1 } });
+ * using w = packGemmWeights(b);
+ * console.log(w.blockSparsity, SPARSE_THRESHOLD_SMALL_K, w.format); // 0.75 0.85 'dense'
+ * ```
+ */
 export const SPARSE_THRESHOLD_SMALL_K = 0.85;
 
 /**
  * Weights packed once for `gemm`: column blocks of 8, K pairs interleaved, zero points and the
  * int32 bias stored beside them (see assembly/qs8_gemm/layout.ts). Opaque: pass it to `gemm`
  * for any M, and `dispose()` it when done.
+ *
+ * @example
+ * ```ts
+ * const b = qk.tensor(new Int8Array([1, -2, 3, 4, 5, -6]), [3, 2], { quant: { scale: 0.1 } });
+ * using w = packGemmWeights(b, { bias: [10, -10] });   // a PackedGemmWeights, K = 3, N = 2
+ * console.log(w.k, w.n, w.dtype, w.format);            // 3 2 'int8' 'dense'
+ * console.log(gemm(qk.tensor(new Int8Array([1, 1, 1]), [1, 3]), w).toArray()); // Int32Array(2) [ 19, -14 ]
+ * ```
  */
 export class PackedGemmWeights {
   /** Instance that owns the packed bytes. */
