@@ -70,7 +70,7 @@ export function activation(x: Tensor, fn: ActivationFn, options: ActivationOptio
   if (options.out !== undefined) {
     out = checkTensor(op, "options.out", options.out, [input.dtype]);
     checkSameInstance(op, input, [["options.out", out]]);
-    checkOutShape(op, "options.out", out, input.shape, `x: ${input}`);
+    checkOutShape(op, "options.out", out, input.shape, () => `x: ${input}`);
   } else if (input.dtype === "float32") {
     out = input.qk.empty("float32", input.shape);
   } else {

@@ -37,7 +37,7 @@ export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {
   const ta = checkTensor(op, "a", a, ["int8", "uint8", "float32"]);
   const tb = checkTensor(op, "b", b, [ta.dtype]);
   checkSameInstance(op, ta, [["b", tb]]);
-  checkOutShape(op, "b", tb, ta.shape, `a: ${ta}`);
+  checkOutShape(op, "b", tb, ta.shape, () => `a: ${ta}`);
   if (ta.dtype === "float32") return addFloat(op, ta, tb, options);
   for (const [arg, t] of [["a", ta], ["b", tb]] as const) {
     if (t.quant === null || isPerAxisQuant(t.quant)) throw new QkernError(op, arg, `needs per-tensor quantization parameters (${t})`);
@@ -48,7 +48,7 @@ export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {
   if (options.out !== undefined) {
     out = checkTensor(op, "options.out", options.out, [ta.dtype]);
     checkSameInstance(op, ta, [["options.out", out]]);
-    checkOutShape(op, "options.out", out, ta.shape, `a: ${ta}`);
+    checkOutShape(op, "options.out", out, ta.shape, () => `a: ${ta}`);
     if (out.quant === null || isPerAxisQuant(out.quant)) throw new QkernError(op, "options.out", `needs per-tensor quantization parameters (${out})`);
   } else {
     const spec = options.output ?? qa;
@@ -98,7 +98,7 @@ function addFloat(op: string, a: Tensor, b: Tensor, options: AddOptions): Tensor
   let out: Tensor;
   if (options.out !== undefined) {
     out = checkTensor(op, "options.out", options.out, ["float32"]);
-    checkOutShape(op, "options.out", out, a.shape, `a: ${a}`);
+    checkOutShape(op, "options.out", out, a.shape, () => `a: ${a}`);
   } else out = a.qk.empty("float32", a.shape);
   const [lo, hi] = floatClamp(op, options);
   const x = a.data as Float32Array;

@@ -27,9 +27,9 @@ export function checkSameInstance(op: string, first: Tensor, others: ReadonlyArr
 }
 
 /** Checks that an output tensor has the expected shape. */
-export function checkOutShape(op: string, arg: string, out: Tensor, shape: readonly number[], context: string): void {
+export function checkOutShape(op: string, arg: string, out: Tensor, shape: readonly number[], context: () => string): void {
   if (out.shape.length !== shape.length || out.shape.some((d, i) => d !== shape[i])) {
-    throw new QkernError(op, arg, `has shape ${out}, expected ${describeShape(out.dtype, shape)} (${context})`);
+    throw new QkernError(op, arg, `has shape ${out}, expected ${describeShape(out.dtype, shape)} (${context()})`);
   }
 }
 

@@ -38,7 +38,7 @@ export function concat(xs: readonly Tensor[], options: { readonly output?: { rea
   let out: Tensor;
   if (options.out !== undefined) {
     out = checkTensor(op, "options.out", options.out, [first.dtype]);
-    checkOutShape(op, "options.out", out, shape, `xs[0]: ${first}`);
+    checkOutShape(op, "options.out", out, shape, () => `xs[0]: ${first}`);
   } else if (first.dtype === "float32") out = first.qk.empty("float32", shape);
   else {
     const spec = options.output ?? (first.quant as PerTensorQuant);

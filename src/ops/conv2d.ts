@@ -153,7 +153,7 @@ export function conv2d(x: Tensor, w: PackedConvWeights, options: Conv2dOptions =
   const [ow, pl] = axisGeometry(op, wd, w.kw, sw, dw, padW, input);
   if (options.out !== undefined) {
     checkSameInstance(op, input, [["options.out", options.out]]);
-    checkOutShape(op, "options.out", options.out, [n, oh, ow, w.outChannels], `x: ${input}`);
+    checkOutShape(op, "options.out", options.out, [n, oh, ow, w.outChannels], () => `x: ${input}`);
   }
   const pointwise = w.kh === 1 && w.kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === wd;
   if (pointwise) return gemm(input, w.gemm, options);

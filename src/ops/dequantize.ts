@@ -21,7 +21,7 @@ export function dequantize(q: Tensor, out?: Tensor): Tensor<"float32"> {
   if (out !== undefined) {
     y = checkTensor(op, "out", out, ["float32"]);
     checkSameInstance(op, input, [["out", y]]);
-    checkOutShape(op, "out", y, input.shape, `q: ${input}`);
+    checkOutShape(op, "out", y, input.shape, () => `q: ${input}`);
   } else {
     y = input.qk.empty("float32", input.shape);
   }

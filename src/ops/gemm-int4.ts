@@ -194,7 +194,7 @@ export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights
   if (options.out !== undefined) {
     out = checkTensor(op, "options.out", options.out, [outKind]);
     checkSameInstance(op, input, [["options.out", out]]);
-    checkOutShape(op, "options.out", out, outShape, `x: ${input}`);
+    checkOutShape(op, "options.out", out, outShape, () => `x: ${input}`);
   } else out = input.qk.empty(outKind, outShape);
   const rt = input.rt;
   const q = input.quant;

@@ -182,7 +182,7 @@ function floatGemm(op: string, a: Tensor, w: PackedGemmWeights, wPtr: number, m:
   if (options.out !== undefined) {
     out = checkTensor(op, "options.out", options.out, ["float32"]);
     checkSameInstance(op, a, [["options.out", out]]);
-    checkOutShape(op, "options.out", out, shape, `a: ${a}`);
+    checkOutShape(op, "options.out", out, shape, () => `a: ${a}`);
   } else out = a.qk.empty("float32", shape);
   const rt = a.rt;
   try {
@@ -236,7 +236,7 @@ function prepareOutput(op: string, a: Tensor, shape: number[], options: GemmOpti
   if (options.out !== undefined) {
     const out = checkTensor(op, "options.out", options.out, ["int32", "float32", "int8", "uint8"]);
     checkSameInstance(op, a, [["options.out", out]]);
-    checkOutShape(op, "options.out", out, shape, `a: ${a}`);
+    checkOutShape(op, "options.out", out, shape, () => `a: ${a}`);
     if (out.dtype === "int32" || out.dtype === "float32") return { out, kind: out.dtype };
     if (out.quant === null || isPerAxisQuant(out.quant)) throw new QkernError(op, "options.out", `needs per-tensor quantization parameters (${out})`);
     return { out, kind: stage };

@@ -33,7 +33,7 @@ function output(op: string, x: Tensor, shape: number[], options: Pool2dOptions, 
   if (options.out !== undefined) {
     const out = checkTensor(op, "options.out", options.out, [x.dtype]);
     checkSameInstance(op, x, [["options.out", out]]);
-    checkOutShape(op, "options.out", out, shape, `x: ${x}`);
+    checkOutShape(op, "options.out", out, shape, () => `x: ${x}`);
     return out;
   }
   if (x.dtype === "float32") return x.qk.empty("float32", shape);

@@ -32,7 +32,7 @@ export function quantize(x: Tensor, target: QuantizeSpec | Tensor): Tensor {
   if (target instanceof Tensor) {
     out = checkTensor(op, "out", target, ["int8", "uint8", "int4", "uint4"]);
     checkSameInstance(op, input, [["out", out]]);
-    checkOutShape(op, "out", out, input.shape, `x: ${input}`);
+    checkOutShape(op, "out", out, input.shape, () => `x: ${input}`);
     if (out.quant === null) throw new QkernError(op, "out", `has no quantization parameters (${out})`);
   } else {
     if (target === null || typeof target !== "object" || !isQuantDType(target.dtype)) {

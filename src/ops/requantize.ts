@@ -51,7 +51,7 @@ export function requantize(acc: Tensor, target: RequantizeSpec | Tensor, options
   if (target instanceof Tensor) {
     out = checkTensor(op, "out", target, ["int8", "uint8"]);
     checkSameInstance(op, input, [["out", out]]);
-    checkOutShape(op, "out", out, input.shape, `acc: ${input}`);
+    checkOutShape(op, "out", out, input.shape, () => `acc: ${input}`);
     if (out.quant === null || isPerAxisQuant(out.quant)) {
       throw new QkernError(op, "out", `needs per-tensor quantization parameters (${out})`);
     }
