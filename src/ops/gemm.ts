@@ -274,7 +274,7 @@ function stageParams(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, o
   }
   const oq = out.quant as PerTensorQuant;
   const last = w.lastStage;
-  if (last !== null && last.kind === kind && last.aScale === aq.scale && last.outQuant === oq && last.outDtype === out.dtype &&
+  if (last !== null && last.kind === kind && last.aScale === aq.scale && last.outScale === oq.scale && last.outZeroPoint === oq.zeroPoint && last.outDtype === out.dtype &&
     last.activation === options.activation && last.clampMin === options.clampMin && last.clampMax === options.clampMax &&
     w.stageCache.get(last.key) === last.ptr) {
     return last.ptr;
@@ -297,7 +297,7 @@ function stageParams(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, o
     w.stageCache.set(key, ptr);
   }
   w.lastStage = {
-    kind, aScale: aq.scale, outQuant: oq, outDtype: out.dtype, activation: options.activation,
+    kind, aScale: aq.scale, outScale: oq.scale, outZeroPoint: oq.zeroPoint, outDtype: out.dtype, activation: options.activation,
     clampMin: options.clampMin, clampMax: options.clampMax, key, ptr,
   };
   return ptr;

@@ -123,7 +123,7 @@ export class PackedGemmWeights {
   readonly stageCache = new Map<string, number>();
   /** @internal The inputs of the last 8-bit stage lookup, to skip building its key when repeated. */
   lastStage: {
-    readonly kind: string; readonly aScale: number; readonly outQuant: object; readonly outDtype: string;
+    readonly kind: string; readonly aScale: number; readonly outScale: number; readonly outZeroPoint: number; readonly outDtype: string;
     readonly activation: unknown; readonly clampMin: unknown; readonly clampMax: unknown; readonly key: string; readonly ptr: number;
   } | null = null;
 
