@@ -335,6 +335,21 @@ export function qs8_gemm_packa__simd128(
     let vs3 = vs0;
     let out = dst + <usize>g * gb;
     let kk: u32 = 0;
+    if (rows == 4 && !unsigned_) {
+      // Full group of int8 rows (the common case): no flip, no row masks.
+      for (; kk + 8 <= k; kk += 8) {
+        const x0 = i16x8.sub(v128.load8x8_s(a0 + kk), z0);
+        const x1 = i16x8.sub(v128.load8x8_s(a1 + kk), z1);
+        const x2 = i16x8.sub(v128.load8x8_s(a2 + kk), z2);
+        const x3 = i16x8.sub(v128.load8x8_s(a3 + kk), z3);
+        vs0 = i32x4.add(vs0, i32x4.extadd_pairwise_i16x8_s(x0));
+        vs1 = i32x4.add(vs1, i32x4.extadd_pairwise_i16x8_s(x1));
+        vs2 = i32x4.add(vs2, i32x4.extadd_pairwise_i16x8_s(x2));
+        vs3 = i32x4.add(vs3, i32x4.extadd_pairwise_i16x8_s(x3));
+        transposeStore(out, x0, x1, x2, x3);
+        out += 64;
+      }
+    }
     for (; kk + 8 <= k; kk += 8) {
       const x0 = i16x8.sub(i16x8.extend_low_i8x16_s(v128.xor(v128.load64_zero(a0 + kk), vflip)), z0);
       const x1 = v128.and(i16x8.sub(i16x8.extend_low_i8x16_s(v128.xor(v128.load64_zero(a1 + kk), vflip)), z1), m1);

@@ -7,14 +7,14 @@ import { chooseQuantParams, type PerTensorQuant } from "../quant.js";
 import { createObserver, type ObserverKind, type ObserverOptions, type Observer } from "../calibrate.js";
 import type { Qkern } from "../qkern.js";
 import type { Tensor } from "../tensor.js";
-import { add } from "../ops/add.js";
+import { add, type AddOptions } from "../ops/add.js";
 import { concat } from "../ops/concat.js";
 import { conv2d, packConvWeights, type PackedConvWeights } from "../ops/conv2d.js";
-import { depthwiseConv2d } from "../ops/depthwise-conv2d.js";
+import { depthwiseConv2d, type DepthwiseConv2dOptions } from "../ops/depthwise-conv2d.js";
 import { gemm, type GemmOptions } from "../ops/gemm.js";
 import { PackedDepthwiseWeights, packDepthwiseWeights } from "../ops/pack-depthwise-weights.js";
 import { packGemmWeights, type PackedGemmWeights } from "../ops/pack-gemm-weights.js";
-import { globalAvgPool, maxPool2d } from "../ops/pool.js";
+import { globalAvgPool, maxPool2d, type Pool2dOptions } from "../ops/pool.js";
 import { quantize } from "../ops/quantize.js";
 import { dequantize } from "../ops/dequantize.js";
 import { prune } from "../prune.js";
@@ -278,6 +278,7 @@ export class QuantizedNetwork extends Network {
   /** The quantized weights and biases of every conv / dwconv / fc layer, by layer name. */
   readonly quantized = new Map<string, QuantizedLayer>();
   private bytes = 0;
+  private readonly layerOptions: (GemmOptions | DepthwiseConv2dOptions | AddOptions | Pool2dOptions | Parameters<typeof concat>[1] | undefined)[] = [];
 
   constructor(qk: Qkern, spec: ModelSpec, params: ActivationParams, options: QuantizeModelOptions = {}) {
     super(qk, spec);
@@ -345,16 +346,27 @@ export class QuantizedNetwork extends Network {
 
   protected runLayer(l: LayerSpec, i: number, inputs: Tensor[], out?: Tensor): Tensor {
     const p = this.packed[i];
-    const output = { dtype: this.dtype, ...this.param(l.name) };
-    const stage: GemmOptions = { output, stage: this.stage, out };
+    // The op's options depend only on the layer and its kept output: built once per layer.
+    let opts = this.layerOptions[i];
+    if (opts === undefined || opts.out !== out) {
+      const output = { dtype: this.dtype, ...this.param(l.name) };
+      const base = { output, stage: this.stage, out };
+      switch (l.op) {
+        case "conv": case "dwconv": opts = { ...base, strides: l.stride, padding: l.padding, activation: l.activation }; break;
+        case "fc": case "add": opts = { ...base, activation: l.activation }; break;
+        case "concat": case "gap": opts = { output, out }; break;
+        case "maxpool": opts = { kernel: l.kernel, strides: l.stride, padding: l.padding, out }; break;
+      }
+      this.layerOptions[i] = opts;
+    }
     switch (l.op) {
-      case "conv": return conv2d(inputs[0]!, p as PackedConvWeights, { ...stage, strides: l.stride, padding: l.padding, activation: l.activation });
-      case "dwconv": return depthwiseConv2d(inputs[0]!, p as PackedDepthwiseWeights, { output, stage: this.stage, out, strides: l.stride, padding: l.padding, activation: l.activation });
-      case "fc": return gemm(inputs[0]!, p as PackedGemmWeights, { ...stage, activation: l.activation });
-      case "add": return add(inputs[0]!, inputs[1]!, { output, stage: this.stage, out, activation: l.activation });
-      case "concat": return concat(inputs, { output, out });
-      case "maxpool": return maxPool2d(inputs[0]!, { kernel: l.kernel, strides: l.stride, padding: l.padding, out });
-      case "gap": return globalAvgPool(inputs[0]!, { output, out });
+      case "conv": return conv2d(inputs[0]!, p as PackedConvWeights, opts as GemmOptions);
+      case "dwconv": return depthwiseConv2d(inputs[0]!, p as PackedDepthwiseWeights, opts as DepthwiseConv2dOptions);
+      case "fc": return gemm(inputs[0]!, p as PackedGemmWeights, opts as GemmOptions);
+      case "add": return add(inputs[0]!, inputs[1]!, opts as AddOptions);
+      case "concat": return concat(inputs, opts as Parameters<typeof concat>[1]);
+      case "maxpool": return maxPool2d(inputs[0]!, opts as Pool2dOptions);
+      case "gap": return globalAvgPool(inputs[0]!, opts as Parameters<typeof globalAvgPool>[1]);
     }
   }
 
