@@ -260,7 +260,7 @@ export interface QuantizedLayer {
 /**
  * The int8 network: per-channel int8 weights, calibrated per-tensor activations. Every layer's
  * output tensor is allocated in the first run and reused by later runs (as an inference runtime
- * would), so an instance holds all its activations (MobileNetV2 int8: about 5 MB) until `dispose()`.
+ * would), so an instance holds all its activations (MobileNetV2 int8: about 7 MB) until `dispose()`.
  *
  * @example
  * ```ts
