@@ -30,7 +30,9 @@ import { groupBlockBytes } from "./layout";
 /** Block epilogue shared with the relaxed kernel: corrections, then the float accumulation or int32 store. */
 // @ts-ignore: decorator
 @inline export function blockEnd(isFloat: bool, s: v128, hdr: usize, asumRB: i32, za: i32, ascaleRB: f32, facc: v128, out32: usize, nb: u32, cmax: u32): v128 {
-  const corr = i32x4.sub(i32x4.sub(s, i32x4.mul(v128.load(hdr, 16), i32x4.splat(asumRB))), i32x4.mul(v128.load(hdr, 32), i32x4.splat(za)));
+  let corr = i32x4.sub(s, i32x4.mul(v128.load(hdr, 16), i32x4.splat(asumRB)));
+  // Dynamically quantized activations are symmetric (za = 0): no zero-point term.
+  if (za != 0) corr = i32x4.sub(corr, i32x4.mul(v128.load(hdr, 32), i32x4.splat(za)));
   if (isFloat) {
     return f32x4.add(facc, f32x4.mul(f32x4.convert_i32x4_s(corr), f32x4.mul(v128.load(hdr), f32x4.splat(ascaleRB))));
   }
