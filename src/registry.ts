@@ -63,6 +63,7 @@ const FAMILIES: ReadonlyArray<{ family: string; variants: readonly string[]; isa
   { family: "f32_dwconv", variants: ["minmax_3x3p16c", "minmax_5x5p16c", "minmax_anyp16c"], isas: ["simd128"] },
   { family: "qb4_gemm", variants: ["packw", "packa_f32", "packa_q8"], isas: ["scalar"] },
   { family: "qb4_gemm", variants: ["f32_1x4c32", "int32_1x4c32"], isas: ["scalar", "simd128", "relaxed"] },
+  { family: "qb4_gemm", variants: ["f32_4x8c2"], isas: ["simd128"] },
   { family: "qp4_gemm", variants: ["packw"], isas: ["scalar"] },
   { family: "qp4_gemm", variants: ["f32_1x4c32", "int32_1x4c32"], isas: ["scalar", "simd128", "relaxed"] },
   { family: "qs8_spmm", variants: ["count", "packw", "packa1", "int32_1x1", "fp32_1x1", "fixedpoint_1x1"], isas: ["scalar"] },

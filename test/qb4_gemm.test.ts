@@ -42,7 +42,7 @@ const caseArb = fc.record({
   seed: fc.integer(),
 });
 
-function check(qk: Qkern, c: typeof caseArb extends fc.Arbitrary<infer T> ? T : never, isa?: "scalar" | "simd128" | "relaxed"): void {
+function check(qk: Qkern, c: typeof caseArb extends fc.Arbitrary<infer T> ? T : never, isa?: "scalar" | "simd128" | "relaxed", tile?: "4x8c2"): void {
   const r = rand(c.seed);
   const w = randomWeights(r, c.n, c.k, c.bs);
   const bias = c.withBias ? Float32Array.from({ length: c.n }, () => r() * 4 - 2) : undefined;
@@ -73,7 +73,7 @@ function check(qk: Qkern, c: typeof caseArb extends fc.Arbitrary<infer T> ? T : 
   using xt = x;
   const activations = c.input === "f32-row" ? "per-row" as const : "per-block" as const;
   using sums = gemmInt4(xt, packed, { output: "int32", activations, ...(isa ? { forceIsa: isa } : {}) });
-  using y = gemmInt4(xt, packed, { activations, ...(isa ? { forceIsa: isa } : {}) });
+  using y = gemmInt4(xt, packed, { activations, ...(isa ? { forceIsa: isa } : {}), ...(tile ? { forceTile: tile } : {}) });
   const gotSums = sums.toArray();
   const gotY = y.toArray();
   for (let i = 0; i < c.m; i++) {
@@ -102,6 +102,25 @@ describeBuilds("qb4_gemm", (get, isa) => {
   for (const kernelIsa of isas) {
     it(`qb4_gemm_f32_1x4c32__${kernelIsa}, qb4_gemm_int32_1x4c32__${kernelIsa}: exact against the reference`, () => {
       fc.assert(fc.property(caseArb, (c) => check(get(), c, kernelIsa as "scalar" | "simd128" | "relaxed")), { numRuns: 80 });
+    });
+  }
+  if (KERNELS.some((k) => k.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, k))) {
+    // The multi-row tile: rows around its 4-row groups, columns around its 8-column blocks (one
+    // group of 4 present or two), every block size, K not a multiple of the block; same exact checks.
+    const tileCase = caseArb.chain((c) => fc.record({ m: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(4, 8, 9)), n: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(8, 9, 16, 17)) })
+      .map((d) => ({ ...c, ...d })));
+    it("qb4_gemm_f32_4x8c2__simd128: exact against the reference (float output)", () => {
+      fc.assert(fc.property(tileCase, (c) => check(get(), c, undefined, "4x8c2")), { numRuns: 80 });
+    });
+    it("the default for M >= 4 (the 4x8c2 tile in SIMD builds) equals the 1x4c32 tile bit for bit", () => {
+      const qk = get();
+      const r = rand(11);
+      const w = randomWeights(r, 19, 200, 64);
+      using packed = packInt4Weights(qk, w, { bias: Float32Array.from({ length: 19 }, () => r() - 0.5) });
+      using x = qk.tensor(Float32Array.from({ length: 6 * 200 }, () => r() * 2 - 1), [6, 200]);
+      using auto = gemmInt4(x, packed);
+      using one = gemmInt4(x, packed, { forceTile: "1x4c32" });
+      expect(Array.from(auto.data)).toEqual(Array.from(one.data));
     });
   }
 });

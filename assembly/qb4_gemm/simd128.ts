@@ -8,6 +8,7 @@
 //
 // Exports as in scalar.ts, tile `1x4c32`.
 
+import { transposeStore } from "../qs8_gemm/simd128";
 import { groupBlockBytes } from "./layout";
 
 // @ts-ignore: decorator
@@ -118,4 +119,146 @@ export function qb4_gemm_f32_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, a1
 
 export function qb4_gemm_int32_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
   qb4Simd(false, m, n, k, bs, a16, asum, ascale, azp, w, out, bias);
+}
+
+// 4×8 tile for M ≥ 4 (float output): per 8 columns and K block, the block's nibbles are decoded
+// once into int16 K pairs (column-interleaved as the int8 GEMM's packed B: for K pair p, 16 bytes
+// for columns 0–3 then 16 for columns 4–7) in `scratch` (bs·16 bytes), then every group of 4 rows
+// runs the int8 GEMM's inner loop over it (one `load32_splat` per row and K pair, 8 pmaddwd) and
+// the block epilogue of blockEnd per row, accumulating into the float32 output in block order.
+// Same integers and the same float operations in the same order as 1x4c32: bit-identical.
+
+const TMP = memory.data(32, 16);
+
+/** Decodes one 32-value chunk of a group of 4 columns (`cols`: its first column's chunk, columns `half` apart) to `dst`. */
+// @ts-ignore: decorator
+@inline function decodeChunk(cols: usize, half: usize, dst: usize, mask: v128): void {
+  const v0 = v128.load(cols);
+  const v1 = v128.load(cols + half);
+  const v2 = v128.load(cols + 2 * half);
+  const v3 = v128.load(cols + 3 * half);
+  transposeStore(dst, v128.and(v0, mask), v128.and(v1, mask), v128.and(v2, mask), v128.and(v3, mask), 32);
+  transposeStore(dst + 128, v128.and(i16x8.shr_u(v0, 4), mask), v128.and(i16x8.shr_u(v1, 4), mask),
+    v128.and(i16x8.shr_u(v2, 4), mask), v128.and(i16x8.shr_u(v3, 4), mask), 32);
+  transposeStore(dst + 256, v128.and(i16x8.shr_u(v0, 8), mask), v128.and(i16x8.shr_u(v1, 8), mask),
+    v128.and(i16x8.shr_u(v2, 8), mask), v128.and(i16x8.shr_u(v3, 8), mask), 32);
+  transposeStore(dst + 384, i16x8.shr_u(v0, 12), i16x8.shr_u(v1, 12), i16x8.shr_u(v2, 12), i16x8.shr_u(v3, 12), 32);
+}
+
+/** One row's epilogue for 8 columns: out[col..col+nc) += f32(corr) · f32(scale · ascale), as blockEnd. */
+// @ts-ignore: decorator
+@inline function rowEnd(
+  lo: v128, hi: v128, zlo: v128, zhi: v128, qlo: v128, qhi: v128, slo: v128, shi: v128,
+  asumRB: i32, za: i32, ascaleRB: f32, outp: usize, nc: u32,
+): void {
+  const vas = i32x4.splat(asumRB);
+  let clo = i32x4.sub(lo, i32x4.mul(zlo, vas));
+  let chi = i32x4.sub(hi, i32x4.mul(zhi, vas));
+  if (za != 0) {
+    const vza = i32x4.splat(za);
+    clo = i32x4.sub(clo, i32x4.mul(qlo, vza));
+    chi = i32x4.sub(chi, i32x4.mul(qhi, vza));
+  }
+  const vsa = f32x4.splat(ascaleRB);
+  const tlo = f32x4.mul(f32x4.convert_i32x4_s(clo), f32x4.mul(slo, vsa));
+  const thi = f32x4.mul(f32x4.convert_i32x4_s(chi), f32x4.mul(shi, vsa));
+  if (nc == 8) {
+    v128.store(outp, f32x4.add(v128.load(outp), tlo));
+    v128.store(outp, f32x4.add(v128.load(outp, 16), thi), 16);
+  } else {
+    memory.copy(TMP, outp, <usize>nc << 2);
+    v128.store(TMP, f32x4.add(v128.load(TMP), tlo));
+    v128.store(TMP, f32x4.add(v128.load(TMP, 16), thi), 16);
+    memory.copy(outp, TMP, <usize>nc << 2);
+  }
+}
+
+export function qb4_gemm_f32_4x8c2__simd128(
+  m: u32, n: u32, k: u32, bs: u32, a16: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize, scratch: usize,
+): void {
+  const nb = (k + bs - 1) / bs;
+  const kp = nb * bs;
+  const gbb = groupBlockBytes(bs);
+  const half = <usize>(bs >> 1);
+  const groups = (n + 3) >> 2;
+  const blocks = (n + 7) >> 3;
+  const rowGroups = (m + 3) >> 2;
+  const mask = i16x8.splat(15);
+  const zero = i32x4.splat(0);
+  const ldo = <usize>n << 2;
+  memory.fill(out, 0, <usize>m * ldo);
+  for (let j: u32 = 0; j < blocks; j++) {
+    const col = j * 8;
+    const nc = min<u32>(8, n - col);
+    const g0 = j * 2;
+    const two = g0 + 1 < groups;
+    for (let b: u32 = 0; b < nb; b++) {
+      const h0 = w + (<usize>g0 * nb + b) * gbb;
+      const h1 = h0 + <usize>nb * gbb;
+      for (let t: u32 = 0; t < bs; t += 32) {
+        const dst = scratch + (<usize>t << 4);
+        decodeChunk(h0 + 64 + (<usize>t >> 1), half, dst, mask);
+        if (two) {
+          decodeChunk(h1 + 64 + (<usize>t >> 1), half, dst + 16, mask);
+        } else {
+          for (let p: usize = 0; p < 16; p++) v128.store(dst + (p << 5), zero, 16);
+        }
+      }
+      const zlo = v128.load(h0, 16), qlo = v128.load(h0, 32), slo = v128.load(h0);
+      const zhi = two ? v128.load(h1, 16) : zero, qhi = two ? v128.load(h1, 32) : zero, shi = two ? v128.load(h1) : zero;
+      for (let rg: u32 = 0; rg < rowGroups; rg++) {
+        const r0 = rg << 2;
+        // Missing rows read row r0 and are not stored.
+        const pa0 = a16 + ((<usize>r0 * kp + <usize>b * bs) << 1);
+        const pa1 = r0 + 1 < m ? pa0 + (<usize>kp << 1) : pa0;
+        const pa2 = r0 + 2 < m ? pa0 + (<usize>kp << 2) : pa0;
+        const pa3 = r0 + 3 < m ? pa0 + <usize>kp * 6 : pa0;
+        let vacc0x0123 = zero, vacc0x4567 = zero, vacc1x0123 = zero, vacc1x4567 = zero;
+        let vacc2x0123 = zero, vacc2x4567 = zero, vacc3x0123 = zero, vacc3x4567 = zero;
+        let pw = scratch;
+        // K pair p of row r: 4 bytes at pa_r + 4p; decoded B: 32 bytes per K pair.
+        for (let p: usize = 0; p < (<usize>bs << 1); p += 4) {
+          const vb0123 = v128.load(pw);
+          const vb4567 = v128.load(pw, 16);
+          const va0 = v128.load32_splat(pa0 + p);
+          vacc0x0123 = i32x4.add(vacc0x0123, i32x4.dot_i16x8_s(va0, vb0123));
+          vacc0x4567 = i32x4.add(vacc0x4567, i32x4.dot_i16x8_s(va0, vb4567));
+          const va1 = v128.load32_splat(pa1 + p);
+          vacc1x0123 = i32x4.add(vacc1x0123, i32x4.dot_i16x8_s(va1, vb0123));
+          vacc1x4567 = i32x4.add(vacc1x4567, i32x4.dot_i16x8_s(va1, vb4567));
+          const va2 = v128.load32_splat(pa2 + p);
+          vacc2x0123 = i32x4.add(vacc2x0123, i32x4.dot_i16x8_s(va2, vb0123));
+          vacc2x4567 = i32x4.add(vacc2x4567, i32x4.dot_i16x8_s(va2, vb4567));
+          const va3 = v128.load32_splat(pa3 + p);
+          vacc3x0123 = i32x4.add(vacc3x0123, i32x4.dot_i16x8_s(va3, vb0123));
+          vacc3x4567 = i32x4.add(vacc3x4567, i32x4.dot_i16x8_s(va3, vb4567));
+          pw += 32;
+        }
+        const outp = out + <usize>r0 * ldo + (<usize>col << 2);
+        let rb = (<usize>r0 * nb + b) << 2;
+        const rstep = <usize>nb << 2;
+        rowEnd(vacc0x0123, vacc0x4567, zlo, zhi, qlo, qhi, slo, shi, load<i32>(asum + rb), load<i32>(azp + (<usize>r0 << 2)), load<f32>(ascale + rb), outp, nc);
+        if (r0 + 1 < m) {
+          rb += rstep;
+          rowEnd(vacc1x0123, vacc1x4567, zlo, zhi, qlo, qhi, slo, shi, load<i32>(asum + rb), load<i32>(azp + (<usize>r0 << 2), 4), load<f32>(ascale + rb), outp + ldo, nc);
+        }
+        if (r0 + 2 < m) {
+          rb += rstep;
+          rowEnd(vacc2x0123, vacc2x4567, zlo, zhi, qlo, qhi, slo, shi, load<i32>(asum + rb), load<i32>(azp + (<usize>r0 << 2), 8), load<f32>(ascale + rb), outp + 2 * ldo, nc);
+        }
+        if (r0 + 3 < m) {
+          rb += rstep;
+          rowEnd(vacc3x0123, vacc3x4567, zlo, zhi, qlo, qhi, slo, shi, load<i32>(asum + rb), load<i32>(azp + (<usize>r0 << 2), 12), load<f32>(ascale + rb), outp + 3 * ldo, nc);
+        }
+      }
+    }
+  }
+  // + bias (or + 0, as storeF32: the same float result for every input, −0 included).
+  for (let r: u32 = 0; r < m; r++) {
+    const row = out + <usize>r * ldo;
+    for (let c: u32 = 0; c < n; c++) {
+      const at = row + (<usize>c << 2);
+      store<f32>(at, load<f32>(at) + (bias != 0 ? load<f32>(bias + (<usize>c << 2)) : <f32>0));
+    }
+  }
 }

@@ -286,17 +286,27 @@ export function qs8_gemm_f32_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, r
   gemvSimd(STAGE_F32, n, k, a, rowsums, w, c, params, rowScale);
 }
 
-/** Stores the 4×4 transpose of 32-bit lanes: 64 bytes at `out`, vector i = lane i of x0, x1, x2, x3. */
+/**
+ * Stores the 4×4 transpose of 32-bit lanes: row i (lane i of x0, x1, x2, x3) at out + i·stride,
+ * stride 16 (64 contiguous bytes) or 32.
+ */
 // @ts-ignore: decorator
-@inline export function transposeStore(out: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+@inline export function transposeStore(out: usize, x0: v128, x1: v128, x2: v128, x3: v128, stride: usize): void {
   const t01lo = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5);
   const t01hi = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7);
   const t23lo = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5);
   const t23hi = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7);
   v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 0, 2));
-  v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 1, 3), 16);
-  v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 0, 2), 32);
-  v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 1, 3), 48);
+  // Immediate offsets (strides are constants at every call site, so the branch folds away).
+  if (stride == 16) {
+    v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 1, 3), 16);
+    v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 0, 2), 32);
+    v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 1, 3), 48);
+  } else {
+    v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 1, 3), 32);
+    v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 0, 2), 64);
+    v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 1, 3), 96);
+  }
 }
 
 /** Sum of the 4 int32 lanes (wrapping). */
@@ -346,7 +356,7 @@ export function qs8_gemm_packa__simd128(
         vs1 = i32x4.add(vs1, i32x4.extadd_pairwise_i16x8_s(x1));
         vs2 = i32x4.add(vs2, i32x4.extadd_pairwise_i16x8_s(x2));
         vs3 = i32x4.add(vs3, i32x4.extadd_pairwise_i16x8_s(x3));
-        transposeStore(out, x0, x1, x2, x3);
+        transposeStore(out, x0, x1, x2, x3, 16);
         out += 64;
       }
     }
@@ -360,7 +370,7 @@ export function qs8_gemm_packa__simd128(
       vs2 = i32x4.add(vs2, i32x4.extadd_pairwise_i16x8_s(x2));
       vs3 = i32x4.add(vs3, i32x4.extadd_pairwise_i16x8_s(x3));
       // out[p] = (row0 pair p, row1 pair p, row2 pair p, row3 pair p).
-      transposeStore(out, x0, x1, x2, x3);
+      transposeStore(out, x0, x1, x2, x3, 16);
       out += 64;
     }
     let s0 = hsum(vs0);

@@ -92,7 +92,7 @@ export function qs8_w7_gemm_packa__relaxed(
       vs2 = i32x4.add(vs2, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(x2)));
       vs3 = i32x4.add(vs3, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(x3)));
       // out[q] = (row0 quad q, row1 quad q, row2 quad q, row3 quad q).
-      transposeStore(out, x0, x1, x2, x3);
+      transposeStore(out, x0, x1, x2, x3, 16);
       out += 64;
     }
     let s0 = hsum(vs0);

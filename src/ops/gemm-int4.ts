@@ -2,7 +2,7 @@ import { QkernError } from "../errors.js";
 import type { Int4Weights } from "../int4.js";
 import { isPerAxisQuant, type PerTensorQuant } from "../quant.js";
 import type { Qkern } from "../qkern.js";
-import { pickKernel } from "../registry.js";
+import { hasKernel, pickKernel } from "../registry.js";
 import type { KernelFn, Runtime } from "../runtime/runtime.js";
 import type { Tensor } from "../tensor.js";
 import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./common.js";
@@ -142,6 +142,8 @@ export interface GemmInt4Options {
   readonly out?: Tensor;
   /** @internal Tests: force a kernel isa. */
   readonly forceIsa?: "scalar" | "simd128" | "relaxed";
+  /** @internal Tests: force the float tile (`1x4c32`, or `4x8c2` of int4 weights in SIMD builds). */
+  readonly forceTile?: "1x4c32" | "4x8c2";
 }
 
 /**
@@ -204,8 +206,11 @@ export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights
       if (isPerAxisQuant(q) && q.axis !== 0) throw new QkernError(op, "x", `per-axis parameters must be per row (axis 0), got axis ${q.axis}`);
     }
     if (m === 0) return out;
-    const sizes = [2 * m * kp, m * kp, 4 * m * nb, 4 * m * nb, 4 * m, 4 * m, 4 * m];
-    withScratch(rt, op, sizes, ([a16, a8, asum, ascale, azp, za, sa]) => {
+    // M ≥ 4 rows of float output from int4 weights: the 4×8 tile decodes each block once for all rows.
+    const tile4 = family === "qb4_gemm" && outKind === "float32" && hasKernel(rt, family, "f32_4x8c2") &&
+      (options.forceTile === "4x8c2" || (options.forceTile === undefined && options.forceIsa === undefined && m >= 4));
+    const sizes = [2 * m * kp, m * kp, 4 * m * nb, 4 * m * nb, 4 * m, 4 * m, 4 * m, tile4 ? 16 * bs : 0];
+    withScratch(rt, op, sizes, ([a16, a8, asum, ascale, azp, za, sa, decoded]) => {
       if (input.dtype === "float32") {
         pickKernel(rt, "qb4_gemm", "packa_f32")(input.ptr, m, k, bs, mode === "per-block" ? bs : kp, a16!, a8!, asum!, ascale!, azp!);
       } else {
@@ -220,6 +225,10 @@ export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights
         }
         pickKernel(rt, "qb4_gemm", "packa_q8")(input.ptr, m, k, bs, input.dtype === "uint8" ? 1 : 0, za!, perRow ? 4 : 0, sa!, perRow ? 4 : 0,
           a16!, a8!, asum!, ascale!, azp!);
+      }
+      if (tile4) {
+        pickKernel(rt, family, "f32_4x8c2")(m, n, k, bs, a16!, asum!, ascale!, azp!, w.ptr, out.ptr, w.biasPtr, decoded!);
+        return;
       }
       const variant = `${outKind === "float32" ? "f32" : "int32"}_1x4c32`;
       const kernel: KernelFn = options.forceIsa ? rt.kernel(`${family}_${variant}__${options.forceIsa}`) : pickKernel(rt, family, variant);
