@@ -1,8 +1,7 @@
 // Concurrency: independent instances in worker_threads run at the same time and give the bytes of
 // a single-threaded run of the same workloads (test/concurrency-workload.mjs, on the built
 // package). Half the workers receive a precompiled WebAssembly.Module from this thread instead of
-// compiling their own. Web Workers in Chromium are not covered here (the engine harness in
-// test/engines*.ts is separate work).
+// compiling their own. Web Workers in headless Chromium: test/engines.test.ts.
 import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { expect, it } from "vitest";

@@ -3,7 +3,8 @@
 // test/conformance.test.ts checks against the references). Engines: Node 20 without flags, with
 // relaxed SIMD on Liftoff (which detection must refuse) and with --no-liftoff; Deno and Bun (npm
 // packages, `auto` must pick relaxed); Chromium headless loading an esbuild bundle from
-// localhost; the scalar build's self-test export in wasm-interp --disable-simd; and the wasm2js
+// localhost, and four Web Workers there running at once (checksums equal to the page's own
+// single-threaded run); the scalar build's self-test export in wasm-interp --disable-simd; and the wasm2js
 // build (`qkern/js`) inside QuickJS. A missing engine skips with the reason in the title, or fails
 // under QKERN_REQUIRE_ENGINES=1 (.ci/run). Runs in the default vitest run only.
 import { pathToFileURL } from "node:url";
@@ -31,6 +32,51 @@ const [deno, bun, chromium, playwright, esbuild, quickjs]: Availability[] = rela
   importable("quickjs-emscripten"),
 ]) as Availability[];
 const both = (...all: Availability[]): Availability => all.find((a) => !a.ok) ?? { ok: true, reason: "" };
+
+/** One Web Worker run of WEB_WORKLOAD. */
+interface WebRun { readonly isa: string; readonly checksum: string; readonly leaked: number[]; readonly start: number; readonly end: number }
+
+/**
+ * The browser concurrency workload (a module prelude): `workload({ isa, seed, rounds })` makes an
+ * instance, runs the conformance workload and seeded GEMM, depthwise and int4 (M = 8: the 4×8
+ * tile) rounds, and returns a checksum of every output byte, the instance's leak and its run time
+ * (epoch ms, comparable across workers).
+ */
+const WEB_WORKLOAD = `import {
+  createQkern, depthwiseConv2d, dynamicQuantize, gemm, gemmInt4, packDepthwiseWeights, packGemmWeights, packInt4Weights, quantizeInt4,
+} from "qkern";
+import { runConformance } from "qkern/conformance";
+const fnv = (h, bytes) => { for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 16777619) >>> 0; return h; };
+const rng = (seed) => { let s = seed >>> 0 || 1; return () => { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; return (s >>> 0) / 2 ** 32; }; };
+async function workload({ isa, seed, rounds }) {
+  const qk = await createQkern({ isa });
+  const first = qk.memoryStats();
+  const start = performance.timeOrigin + performance.now();
+  let h = 0x811c9dc5;
+  const eat = (t) => { h = fnv(h, new Uint8Array(qk.raw.memory.buffer, t.ptr, t.byteLength)); t.dispose(); };
+  for (let r = 0; r < rounds; r++) {
+    const rand = rng(seed * 1000 + r);
+    h = fnv(h, new TextEncoder().encode(runConformance(qk).checksum));
+    const [m, k, n] = [8, 64 + Math.floor(rand() * 100), 1 + Math.floor(rand() * 40)];
+    const x = qk.tensor(Float32Array.from({ length: m * k }, () => rand() * 8 - 4), [m, k]);
+    const a = dynamicQuantize(x, { dtype: "int8", perRow: true });
+    const b = qk.tensor(Int8Array.from({ length: k * n }, () => Math.floor(rand() * 255) - 127), [k, n], { quant: { axis: 1, scale: Array.from({ length: n }, () => 0.01 + rand() / 10) } });
+    const w = packGemmWeights(b);
+    eat(gemm(a, w, { output: "float32" }));
+    const c = 1 + Math.floor(rand() * 33);
+    const dx = qk.tensor(Int8Array.from({ length: 9 * 9 * c }, () => Math.floor(rand() * 256) - 128), [1, 9, 9, c], { quant: { scale: 0.1, zeroPoint: 3 } });
+    const dwt = qk.tensor(Int8Array.from({ length: 9 * c }, () => Math.floor(rand() * 255) - 127), [3, 3, c], { quant: { scale: 0.02 } });
+    const dw = packDepthwiseWeights(dwt);
+    eat(depthwiseConv2d(dx, dw, { padding: "same", output: { dtype: "int8", scale: 0.3 } }));
+    const w4 = packInt4Weights(qk, quantizeInt4(Float32Array.from({ length: k * n }, () => rand() - 0.5), [k, n], { blockSize: 32 }));
+    eat(gemmInt4(x, w4));
+    for (const t of [x, a, b, dx, dwt]) t.dispose();
+    for (const p of [w, dw, w4]) p.dispose();
+  }
+  const last = qk.memoryStats();
+  return { isa: qk.isa, checksum: h.toString(16).padStart(8, "0"), leaked: [last.bytesInUse - first.bytesInUse, last.allocations - first.allocations], start, end: performance.timeOrigin + performance.now() };
+}
+`;
 
 let expected: ConformanceReport;
 const rows: string[] = [];
@@ -88,6 +134,38 @@ describe.skipIf(relaxedRun)(`engine matrix${relaxedRun ? " (skipped in the relax
     expect(r.engine).toMatch(/HeadlessChrome\//);
     expectConforms(`Chromium ${/Chrome\/([\d.]+)/.exec(r.engine)?.[1] ?? "?"} (esbuild bundle)`, r, "relaxed", ["scalar", "simd128", "relaxed"]);
   });
+
+  engineIt("Chromium headless, Web Workers: four instances run concurrently and match the page's single-threaded run", both(chromium!, playwright!, esbuild!), async () => {
+    const { build } = await import("esbuild");
+    const bundle = async (contents: string, sourcefile: string): Promise<string> =>
+      (await build({ stdin: { contents, resolveDir: root, sourcefile }, bundle: true, write: false, format: "esm", platform: "browser", target: "es2022", logLevel: "silent" })).outputFiles[0]!.text;
+    const worker = await bundle(`${WEB_WORKLOAD}\nself.onmessage = async (e) => self.postMessage(await workload(e.data));\n`, "worker.js");
+    const main = await bundle(`${WEB_WORKLOAD}
+const jobs = [1, 2, 3, 4].map((seed, i) => ({ isa: ["scalar", "simd128", "relaxed", "simd128"][i], seed, rounds: 6 }));
+const inWorker = (job) => new Promise((resolve, reject) => {
+  const w = new Worker("/worker.js", { type: "module" });
+  w.onmessage = (e) => { resolve(e.data); w.terminate(); };
+  w.onerror = (e) => reject(new Error(e.message));
+  w.postMessage(job);
+});
+(async () => {
+  const workers = await Promise.all(jobs.map(inWorker));
+  const single = [];
+  for (const job of jobs) single.push(await workload(job));
+  globalThis.__qkern = { engine: navigator.userAgent, workers, single };
+})().catch((e) => { globalThis.__qkernError = String((e && e.stack) || e); });
+`, "main.js");
+    const r = (await runPage({ "/": ["text/html", PAGE_HTML], "/main.js": ["text/javascript", main], "/worker.js": ["text/javascript", worker] })) as unknown as {
+      workers: WebRun[]; single: WebRun[];
+    };
+    expect(r.workers.map((w) => [w.isa, w.checksum])).toEqual(r.single.map((w) => [w.isa, w.checksum]));
+    for (const w of [...r.workers, ...r.single]) expect(w.leaked, "memory back to the start in every instance").toEqual([0, 0]);
+    expect(new Set(r.single.map((w) => w.checksum)).size, "the workloads differ").toBe(4);
+    // Concurrency: the most worker runs whose [start, end] intervals contain a common instant.
+    const overlap = Math.max(...r.workers.map((a) => r.workers.filter((b) => b.start <= a.start && a.start < b.end).length));
+    expect(overlap, "workers seen running at the same time").toBeGreaterThanOrEqual(2);
+    rows.push(`${"Chromium Web Workers (4, concurrent)".padEnd(62)} ${"all".padEnd(8)} ${r.workers.map((w) => w.checksum).join(" ")}  match`);
+  }, 120_000);
 
   engineIt("wasm-interp --disable-simd (wabt): the scalar build's self-test export gives Node's checksum", { ok: true, reason: "" }, async () => {
     const { stdout } = await run(bin("wasm-interp"), ["--disable-simd", path.join(root, "build", "qkern.scalar.wasm"), "-r", "qk_selftest"]);
