@@ -254,7 +254,7 @@ export class GemmInt4 extends Step {
     const p = w.pickPacked<Int4Ref>(inst, "int4", this.wSel) ?? new PackInt4(this.instSel, this.seed ^ 0x2545f491, 32, "asymmetric", true).pack(w)[0];
     const { w4 } = p.ref;
     const r = rand(this.seed);
-    const m = oneOf(r, [0, 1, 1, 2, 3, 5]);
+    const m = oneOf(r, [0, 1, 1, 2, 3, 4, 5, 8]); // M ≥ 4: the 4×8 tile of SIMD builds
     const nb = Math.ceil(w4.k / w4.blockSize);
     const rows: Array<{ a: ArrayLike<number>; za: number }> = [];
     let xt: Tensor;
