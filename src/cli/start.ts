@@ -4,7 +4,8 @@
 // prints a per-layer table, model sizes, and how closely int8 agrees with float.
 //
 // Options: --model mobilenetv2 | squeezenet1.1 | efficientnet-lite0, --runs N (default 10),
-// --calibration N (images, default 4), --isa auto | scalar | simd128 | relaxed.
+// --calibration N (images, default 4), --isa auto | scalar | simd128 | relaxed, --help. Anything
+// else is an error with the usage (exit code 1). test/cli.test.ts runs it.
 
 import {
   MODELS, FloatNetwork, QuantizedNetwork, calibrate, createQkern, detect, sqnr, syntheticImage, topK,
@@ -12,11 +13,30 @@ import {
 } from "../index.js";
 
 // The CLI runs in Node; the library itself does not depend on Node types.
-declare const process: { readonly argv: string[]; readonly stdout: { readonly isTTY?: boolean; write(s: string): boolean } };
+declare const process: { readonly argv: string[]; exitCode?: number; readonly stdout: { readonly isTTY?: boolean; write(s: string): boolean } };
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+const USAGE = `usage: npm start -- [--model ${Object.keys(MODELS).join(" | ")}] [--runs N] [--calibration N] [--isa auto | scalar | simd128 | relaxed]`;
+const OPTIONS = ["model", "runs", "calibration", "isa"];
+
+/** `--name value` pairs; anything else (an unknown option, a missing value, a stray word) is an error naming it. */
+function parseOptions(argv: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) {
+    const name = argv[i]!.startsWith("--") ? argv[i]!.slice(2) : "";
+    if (!OPTIONS.includes(name)) throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
+    if (argv[i + 1] === undefined || argv[i + 1]!.startsWith("--")) throw new Error(`--${name} needs a value\n${USAGE}`);
+    out.set(name, argv[i + 1]!);
+  }
+  return out;
+}
+
+/** A whole number ≥ 1 given for `--name`. */
+function count(options: Map<string, string>, name: string, fallback: number): number {
+  const v = options.get(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1, got ${v}\n${USAGE}`);
+  return n;
 }
 
 const tty = process.stdout.isTTY === true;
@@ -54,12 +74,18 @@ function layerTable(results: RunResult[]): void {
 }
 
 async function main(): Promise<void> {
-  const modelName = option("model", "mobilenetv2");
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
+  const options = parseOptions(args);
+  const modelName = options.get("model") ?? "mobilenetv2";
   const build = MODELS[modelName];
   if (!build) throw new Error(`unknown --model ${modelName}; choose one of ${Object.keys(MODELS).join(", ")}`);
-  const runs = Math.max(1, Number(option("runs", "10")) | 0);
-  const calibrationImages = Math.max(1, Number(option("calibration", "4")) | 0);
-  const isa = option("isa", "auto") as Isa | "auto";
+  const runs = count(options, "runs", 10);
+  const calibrationImages = count(options, "calibration", 4);
+  const isa = (options.get("isa") ?? "auto") as Isa | "auto";
   const qk = await createQkern({ isa });
   const features = detect();
   console.log(`qkern showcase — ${modelName}, build ${qk.isa} (SIMD ${features.simd128 ? "yes" : "no"}, relaxed SIMD ${features.relaxedSimd ? "yes" : "no"})`);
@@ -114,4 +140,9 @@ async function main(): Promise<void> {
   console.log(`\nweights are deterministic synthetic ones (no download); load your own with the weight API (README).`);
 }
 
-await main();
+try {
+  await main();
+} catch (e) {
+  console.error(`npm start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+}
