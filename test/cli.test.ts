@@ -1,15 +1,12 @@
 // `npm start` (dist/cli/start.js, built by `npm test` before vitest runs): a short real run of the
 // showcase prints the per-layer table, the latency/size table and the agreement lines; bad
 // arguments are a one-line error with the usage and exit code 1; --help prints the usage.
-import { execFile } from "node:child_process";
 import path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { root } from "./engines.js";
+import { root, run } from "./engines.js";
 
 const relaxedRun = process.env["QKERN_REQUIRE_RELAXED"] === "1";
 const start = path.join(root, "dist", "cli", "start.js");
-const run = promisify(execFile);
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -28,15 +28,26 @@ import { groupBlockBytes } from "./layout";
     i32x4.add(i32x4.dot_i16x8_s(q2, a2), i32x4.dot_i16x8_s(q3, a3)));
 }
 
+/** Σ (a − za)(q − zq) of one block for 4 columns from s = Σ a·q: s − zq·asum − za·qsum. */
+// @ts-ignore: decorator
+@inline function corrected(s: v128, zq: v128, qsum: v128, asumRB: i32, za: i32): v128 {
+  let corr = i32x4.sub(s, i32x4.mul(zq, i32x4.splat(asumRB)));
+  // Dynamically quantized activations are symmetric (za = 0): no zero-point term.
+  if (za != 0) corr = i32x4.sub(corr, i32x4.mul(qsum, i32x4.splat(za)));
+  return corr;
+}
+
+/** The float accumulation of one block for 4 columns: facc + f32(corr) · f32(scale · ascale), in this order in every tile. */
+// @ts-ignore: decorator
+@inline function accumulate(facc: v128, corr: v128, scale: v128, ascaleRB: f32): v128 {
+  return f32x4.add(facc, f32x4.mul(f32x4.convert_i32x4_s(corr), f32x4.mul(scale, f32x4.splat(ascaleRB))));
+}
+
 /** Block epilogue shared with the relaxed kernel: corrections, then the float accumulation or int32 store. */
 // @ts-ignore: decorator
 @inline export function blockEnd(isFloat: bool, s: v128, hdr: usize, asumRB: i32, za: i32, ascaleRB: f32, facc: v128, out32: usize, nb: u32, cmax: u32): v128 {
-  let corr = i32x4.sub(s, i32x4.mul(v128.load(hdr, 16), i32x4.splat(asumRB)));
-  // Dynamically quantized activations are symmetric (za = 0): no zero-point term.
-  if (za != 0) corr = i32x4.sub(corr, i32x4.mul(v128.load(hdr, 32), i32x4.splat(za)));
-  if (isFloat) {
-    return f32x4.add(facc, f32x4.mul(f32x4.convert_i32x4_s(corr), f32x4.mul(v128.load(hdr), f32x4.splat(ascaleRB))));
-  }
+  const corr = corrected(s, v128.load(hdr, 16), v128.load(hdr, 32), asumRB, za);
+  if (isFloat) return accumulate(facc, corr, v128.load(hdr), ascaleRB);
   // int32 output [M, N, nb]: 4 columns, nb apart
   store<i32>(out32, i32x4.extract_lane(corr, 0));
   if (cmax > 1) store<i32>(out32 + (<usize>nb << 2), i32x4.extract_lane(corr, 1));
@@ -145,30 +156,21 @@ const TMP = memory.data(32, 16);
   transposeStore(dst + 384, i16x8.shr_u(v0, 12), i16x8.shr_u(v1, 12), i16x8.shr_u(v2, 12), i16x8.shr_u(v3, 12), 32);
 }
 
-/** One row's epilogue for 8 columns: out[col..col+nc) += f32(corr) · f32(scale · ascale), as blockEnd. */
+/** One row's epilogue for 8 columns: out[col..col+nc) accumulated as blockEnd does. */
 // @ts-ignore: decorator
 @inline function rowEnd(
   lo: v128, hi: v128, zlo: v128, zhi: v128, qlo: v128, qhi: v128, slo: v128, shi: v128,
   asumRB: i32, za: i32, ascaleRB: f32, outp: usize, nc: u32,
 ): void {
-  const vas = i32x4.splat(asumRB);
-  let clo = i32x4.sub(lo, i32x4.mul(zlo, vas));
-  let chi = i32x4.sub(hi, i32x4.mul(zhi, vas));
-  if (za != 0) {
-    const vza = i32x4.splat(za);
-    clo = i32x4.sub(clo, i32x4.mul(qlo, vza));
-    chi = i32x4.sub(chi, i32x4.mul(qhi, vza));
-  }
-  const vsa = f32x4.splat(ascaleRB);
-  const tlo = f32x4.mul(f32x4.convert_i32x4_s(clo), f32x4.mul(slo, vsa));
-  const thi = f32x4.mul(f32x4.convert_i32x4_s(chi), f32x4.mul(shi, vsa));
+  const clo = corrected(lo, zlo, qlo, asumRB, za);
+  const chi = corrected(hi, zhi, qhi, asumRB, za);
   if (nc == 8) {
-    v128.store(outp, f32x4.add(v128.load(outp), tlo));
-    v128.store(outp, f32x4.add(v128.load(outp, 16), thi), 16);
+    v128.store(outp, accumulate(v128.load(outp), clo, slo, ascaleRB));
+    v128.store(outp, accumulate(v128.load(outp, 16), chi, shi, ascaleRB), 16);
   } else {
     memory.copy(TMP, outp, <usize>nc << 2);
-    v128.store(TMP, f32x4.add(v128.load(TMP), tlo));
-    v128.store(TMP, f32x4.add(v128.load(TMP, 16), thi), 16);
+    v128.store(TMP, accumulate(v128.load(TMP), clo, slo, ascaleRB));
+    v128.store(TMP, accumulate(v128.load(TMP, 16), chi, shi, ascaleRB), 16);
     memory.copy(outp, TMP, <usize>nc << 2);
   }
 }

@@ -72,7 +72,8 @@ abstract class Network {
     if (image.length !== h * w * c) throw new QkernError("run", "image", `has ${image.length} values, the model takes [1, ${h}, ${w}, ${c}]`);
     const live = new Map<string, Tensor>();
     const last = this.last;
-    const kept = new Set<Tensor>(this.reuseOutputs ? this.outs.filter((t): t is Tensor => t !== undefined) : []);
+    // With reuseOutputs the layer outputs belong to the network; only the input is per run.
+    const owned = (name: string): boolean => !this.reuseOutputs || name === "input";
     const timings: LayerTiming[] = [];
     const start = performance.now();
     try {
@@ -91,16 +92,12 @@ abstract class Network {
         const prev = this.reuseOutputs ? this.outs[i] : undefined;
         const out = this.runLayer(l, i, inputs, prev);
         timings.push({ name: l.name, op: l.op, shape: out.shape, ms: performance.now() - s });
-        if (this.reuseOutputs && prev === undefined) {
-          this.outs[i] = out;
-          kept.add(out);
-        }
+        if (this.reuseOutputs) this.outs[i] = out;
         live.set(l.name, out);
         onTensor?.(l.name, out);
         for (const n of names) {
           if (last.get(n) === i) {
-            const t = live.get(n);
-            if (t !== undefined && !kept.has(t)) t.dispose();
+            if (owned(n)) live.get(n)?.dispose();
             live.delete(n);
           }
         }
@@ -108,7 +105,7 @@ abstract class Network {
       const logits = this.logits(live.get(this.spec.output)!);
       return { logits, layers: timings, ms: performance.now() - start };
     } finally {
-      for (const t of live.values()) if (!kept.has(t)) t.dispose();
+      for (const [name, t] of live) if (owned(name)) t.dispose();
     }
   }
 

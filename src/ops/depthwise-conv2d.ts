@@ -178,24 +178,12 @@ function foldedBias(op: string, rt: Runtime, w: PackedDepthwiseWeights, za: numb
   });
 }
 
-const scalesKnown = new WeakMap<PackedDepthwiseWeights, boolean>();
-
-/** Whether the weights carry scales (none is NaN); computed once per weights, not per call. */
-function hasScales(w: PackedDepthwiseWeights): boolean {
-  let known = scalesKnown.get(w);
-  if (known === undefined) {
-    known = w.scales !== null && !w.scales.some((s) => Number.isNaN(s));
-    scalesKnown.set(w, known);
-  }
-  return known;
-}
-
 /** Output-stage params block (channels padded to 16), cached by its inputs. */
 function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tensor, out: Tensor, stage: OutputStage, options: DepthwiseConv2dOptions): number {
   const aq = x.quant as PerTensorQuant | null;
   if (aq === null) throw new QkernError(op, "x", `has no quantization parameters, needed for an 8-bit output (${x})`);
   const scales = w.scales!;
-  if (!hasScales(w)) throw new QkernError(op, "weights", "have no scales (pack weights with quant params) but an 8-bit output needs them");
+  if (!w.hasScales) throw new QkernError(op, "weights", "have no scales (pack weights with quant params) but an 8-bit output needs them");
   const oq = out.quant as PerTensorQuant;
   const [qmin, qmax] = clampBounds(op, out.dtype, oq.zeroPoint, oq.scale, options);
   return cached(rt, w, `${stage}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`, () => {

@@ -38,8 +38,10 @@ export class PackedDepthwiseWeights {
   readonly channels: number;
   /** `int8`/`uint8` weights use the integer kernels; `float32` the float kernels. */
   readonly dtype: "int8" | "uint8" | "float32";
-  /** Weight scale per output channel (int8/uint8), or null for float32. */
+  /** Weight scale per output channel (int8/uint8; NaN when packed without quant params), or null for float32. */
   readonly scales: Float32Array | null;
+  /** @internal int8/uint8 weights packed with quant params (what an 8-bit output needs). */
+  readonly hasScales: boolean;
   /** int32 bias (int8/uint8) or float bias (float32) per output channel. */
   readonly bias: Int32Array | Float32Array;
   /** Σ over taps of (w − zw) per output channel (int8/uint8), for folding the input zero point. */
@@ -83,6 +85,7 @@ export class PackedDepthwiseWeights {
     }
     const zp = (c: number): number => (q === null ? 0 : isPerAxisQuant(q) ? q.zeroPoint[c]! : q.zeroPoint);
     this.scales = this.dtype === "float32" ? null : Float32Array.from({ length: oc }, (_, c) => (q === null ? NaN : isPerAxisQuant(q) ? q.scale[c]! : q.scale));
+    this.hasScales = this.dtype !== "float32" && q !== null;
     this.bias = checkBias(op, options.bias, oc, this.dtype === "float32");
     const tiles = Math.ceil(oc / 16);
     this.wsum = new Int32Array(oc);
