@@ -35,7 +35,7 @@ const caseArb = fc.record({
   m: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constant(1)),
   n: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(4, 8, 17)),
   k: fc.oneof(fc.integer({ min: 1, max: 200 }), fc.constantFrom(32, 64, 128, 129, 256, 300)),
-  bs: fc.constantFrom(32, 64, 128),
+  bs: fc.constantFrom(32, 64, 128, 96, 320),
   input: fc.constantFrom("f32-block" as const, "f32-row" as const, "int8" as const, "uint8" as const),
   perRow: fc.boolean(),
   withBias: fc.boolean(),
@@ -99,11 +99,34 @@ function check(qk: Qkern, c: typeof caseArb extends fc.Arbitrary<infer T> ? T : 
 
 describeBuilds("qb4_gemm", (get, isa) => {
   const isas = [...new Set(KERNELS.filter((k) => k.family === "qb4_gemm" && k.variant.endsWith("1x4c32") && buildHas(isa, k)).map((k) => k.isa))];
+  // (isas: the 1x4c32 kernels this build has, each forced in turn)
   for (const kernelIsa of isas) {
     it(`qb4_gemm_f32_1x4c32__${kernelIsa}, qb4_gemm_int32_1x4c32__${kernelIsa}: exact against the reference`, () => {
       fc.assert(fc.property(caseArb, (c) => check(get(), c, kernelIsa as "scalar" | "simd128" | "relaxed")), { numRuns: 80 });
     });
   }
+  it("blocks longer than 4096 values at the extremes (q = 15 or 0, a = −128 or 127): exact in every kernel", () => {
+    // The simd128 kernel sums 256-scaled products and must flush its partial sums every 4096 values
+    // to stay inside int32 (4 · 4096 · 2 · 15 · 32768 / 2 < 2^31); K = 8200 in one block needs three flushes.
+    const qk = get();
+    const k = 8200, n = 6, bs = 8224;
+    const q = new Uint8Array(n * k);
+    for (let col = 0; col < n; col++) for (let kk = 0; kk < k; kk++) q[col * k + kk] = col === 3 ? (kk % 3 === 0 ? 0 : 15) : col % 2 === 0 ? 15 : 0;
+    const w: Int4Weights = { n, k, blockSize: bs, q, scales: new Float32Array(n).fill(0.01), zeroPoints: Uint8Array.from({ length: n }, (_, c) => (c === 1 ? 15 : 0)) };
+    using packed = packInt4Weights(qk, w);
+    for (const [dtype, value, zp] of [["uint8", 0, 0], ["uint8", 255, 255], ["int8", -128, 127], ["int8", 127, 0]] as const) {
+      const vals = new Array<number>(2 * k).fill(value);
+      using x = qk.tensor(dtype === "uint8" ? Uint8Array.from(vals) : Int8Array.from(vals), [2, k], { quant: { scale: 0.02, zeroPoint: zp } });
+      for (const kernelIsa of isas) {
+        using sums = gemmInt4(x, packed, { output: "int32", forceIsa: kernelIsa as "scalar" | "simd128" | "relaxed" });
+        const got = sums.toArray();
+        for (let col = 0; col < n; col++) {
+          const want = int4BlockSums(Int32Array.from(vals.slice(0, k)), zp, w, col);
+          expect([got[col], got[n + col]], `${kernelIsa} ${dtype} ${value} col ${col}`).toEqual([want[0], want[0]]);
+        }
+      }
+    }
+  });
   if (KERNELS.some((k) => k.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, k))) {
     // The multi-row tile: rows around its 4-row groups, columns around its 8-column blocks (one
     // group of 4 present or two), every block size, K not a multiple of the block; same exact checks.

@@ -6,15 +6,15 @@
 // (BS in 32, 64, 128, ... — any multiple of 32; "per channel" is one block of K rounded up):
 //   f32 scale[4]        weight scale of the 4 columns for block b
 //   i32 zq[4]           weight zero point (0..15)
-//   i32 qsum[4]         Σ over the block of (q − zq), for the activation zero-point correction
-//   i32 pad[4]
 //   per column c = 0..3, BS/32 chunks of 16 bytes; chunk at K offset k0 packs 32 nibbles as
 //     byte 2L   = q[k0 + L]      | q[k0 + 8 + L]  << 4      (L = 0..7)
 //     byte 2L+1 = q[k0 + 16 + L] | q[k0 + 24 + L] << 4
 //   so that, reading the chunk as eight 16-bit lanes, (v & 0xF), (v >> 4 & 0xF), (v >> 8 & 0xF)
 //   and (v >>> 12) are q[k0..k0+7], q[k0+8..], q[k0+16..], q[k0+24..]: no widening needed before
 //   i32x4.dot_i16x8_s. Missing columns have scale 0 and q = zq; K past the end has q = zq.
-// Group-block bytes: 64 + 4·BS/2.
+// Group-block bytes: 32 + 4·BS/2 (0.75 bytes per weight at BS = 32). After all groups, a side table
+//   i32 qsum[group][block][4]   Σ over the block of (q − zq), for the activation zero-point
+//                               correction (read only when the activations have a nonzero zero point)
 //
 // Packed activations (per call): per row, K rounded up to BS, with
 //   a16: int16 a (natural order), for the simd128 and scalar kernels
@@ -31,5 +31,11 @@
 /** Bytes of one packed group of 4 columns for one block. */
 // @ts-ignore: decorator
 @inline export function groupBlockBytes(bs: usize): usize {
-  return 64 + (bs << 1);
+  return 32 + (bs << 1);
+}
+
+/** Address of the qsum side table of packed weights at w (groups of 4 columns, nb blocks). */
+// @ts-ignore: decorator
+@inline export function qsumTable(w: usize, groups: u32, nb: u32, bs: u32): usize {
+  return w + <usize>groups * nb * groupBlockBytes(bs);
 }

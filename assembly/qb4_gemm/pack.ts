@@ -1,6 +1,6 @@
 // Packing for the block-wise 4-bit GEMM (layouts in layout.ts). Scalar, in every build.
 
-import { groupBlockBytes } from "./layout";
+import { groupBlockBytes, qsumTable } from "./layout";
 
 /**
  * Packs weights given column by column: q (u8 per value, 0..15) at q + n·kq + k, where kq ≥ K is
@@ -11,6 +11,7 @@ export function qb4_gemm_packw__scalar(q: usize, kq: u32, scales: usize, zps: us
   const nb = (k + bs - 1) / bs;
   const gbb = groupBlockBytes(bs);
   const groups = (n + 3) >> 2;
+  const qsums = qsumTable(dst, groups, nb, bs);
   let out = dst;
   for (let g: u32 = 0; g < groups; g++) {
     for (let b: u32 = 0; b < nb; b++) {
@@ -21,7 +22,7 @@ export function qb4_gemm_packw__scalar(q: usize, kq: u32, scales: usize, zps: us
         store<f32>(out + (<usize>c << 2), valid ? load<f32>(scales + ((<usize>col * nb + b) << 2)) : 0);
         store<i32>(out + 16 + (<usize>c << 2), zq);
         let qsum: i32 = 0;
-        const cols = out + 64 + <usize>c * (bs >> 1);
+        const cols = out + 32 + <usize>c * (bs >> 1);
         for (let k0: u32 = 0; k0 < bs; k0 += 32) {
           for (let l: u32 = 0; l < 8; l++) {
             const v0 = nib(q, kq, col, valid, b * bs + k0 + l, k, zq);
@@ -33,8 +34,7 @@ export function qb4_gemm_packw__scalar(q: usize, kq: u32, scales: usize, zps: us
             store<u8>(cols + (k0 >> 1) + 2 * l + 1, <u8>(v2 | (v3 << 4)));
           }
         }
-        store<i32>(out + 32 + (<usize>c << 2), qsum);
-        store<i32>(out + 48 + (<usize>c << 2), 0);
+        store<i32>(qsums + ((<usize>(g * nb + b) * 4 + c) << 2), qsum);
       }
       out += gbb;
     }

@@ -7,7 +7,7 @@
 //
 // Exports as in scalar.ts, tile `1x4c32`.
 
-import { groupBlockBytes } from "./layout";
+import { groupBlockBytes, qsumTable } from "./layout";
 import { blockEnd, reduce4, storeF32 } from "./simd128";
 
 // @ts-ignore: decorator
@@ -25,6 +25,7 @@ import { blockEnd, reduce4, storeF32 } from "./simd128";
   const half = <usize>(bs >> 1);
   const groups = (n + 3) >> 2;
   const mask = i8x16.splat(15);
+  const qsums = qsumTable(w, groups, nb, bs);
   for (let r: u32 = 0; r < m; r++) {
     const za = load<i32>(azp + (<usize>r << 2));
     const rowA = a8 + <usize>r * kp;
@@ -35,7 +36,7 @@ import { blockEnd, reduce4, storeF32 } from "./simd128";
       let facc = f32x4.splat(0);
       for (let b: u32 = 0; b < nb; b++) {
         let pa = rowA + <usize>b * bs;
-        let p0 = hdr + 64;
+        let p0 = hdr + 32;
         let vacc0 = i32x4.splat(0);
         let vacc1 = vacc0;
         let vacc2 = vacc0;
@@ -51,7 +52,7 @@ import { blockEnd, reduce4, storeF32 } from "./simd128";
           p0 += 16;
         }
         const rb = (<usize>r * nb + b) << 2;
-        facc = blockEnd(isFloat, reduce4(vacc0, vacc1, vacc2, vacc3), hdr, load<i32>(asum + rb), za, load<f32>(ascale + rb),
+        facc = blockEnd(isFloat, reduce4(vacc0, vacc1, vacc2, vacc3), hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
           facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
         hdr += gbb;
       }

@@ -5,7 +5,7 @@
 // out = `f32`: float32 [M, N] (bias: f32 [N] or 0); out = `int32`: the corrected per-block int32
 // accumulators [M, N, nb] (bias ignored). a8 is unused here.
 
-import { groupBlockBytes } from "./layout";
+import { groupBlockBytes, qsumTable } from "./layout";
 
 // @ts-ignore: decorator
 @inline function qb4Scalar(isFloat: bool, m: u32, n: u32, k: u32, bs: u32, a16: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
@@ -13,6 +13,7 @@ import { groupBlockBytes } from "./layout";
   const kp = nb * bs;
   const gbb = groupBlockBytes(bs);
   const groups = (n + 3) >> 2;
+  const qsums = qsumTable(w, groups, nb, bs);
   for (let r: u32 = 0; r < m; r++) {
     const za = load<i32>(azp + (<usize>r << 2));
     for (let g: u32 = 0; g < groups; g++) {
@@ -22,7 +23,7 @@ import { groupBlockBytes } from "./layout";
         let facc: f32 = 0;
         for (let b: u32 = 0; b < nb; b++) {
           const hdr = w + (<usize>g * nb + b) * gbb;
-          const cols = hdr + 64 + <usize>c * (bs >> 1);
+          const cols = hdr + 32 + <usize>c * (bs >> 1);
           let acc: i32 = 0;
           for (let k0: u32 = 0; k0 < bs; k0 += 32) {
             const pa = a16 + ((<usize>r * kp + b * bs + k0) << 1);
@@ -34,7 +35,7 @@ import { groupBlockBytes } from "./layout";
             }
           }
           const corr = acc - load<i32>(hdr + 16 + (<usize>c << 2)) * load<i32>(asum + ((<usize>r * nb + b) << 2))
-            - load<i32>(hdr + 32 + (<usize>c << 2)) * za;
+            - load<i32>(qsums + ((<usize>(g * nb + b) * 4 + c) << 2)) * za;
           if (isFloat) {
             facc = facc + <f32>corr * (load<f32>(hdr + (<usize>c << 2)) * load<f32>(ascale + ((<usize>r * nb + b) << 2)));
           } else {

@@ -68,7 +68,7 @@ import { qp4GroupBytes } from "./pack";
           p0 += 16;
         }
         const rb = (<usize>r * nb + b) << 2;
-        facc = blockEnd(isFloat, reduce4(vacc0, vacc1, vacc2, vacc3), hdr, load<i32>(asum + rb), za, load<f32>(ascale + rb),
+        facc = blockEnd(isFloat, reduce4(vacc0, vacc1, vacc2, vacc3), hdr, hdr + 32, asum + rb, za, ascale + rb,
           facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
         hdr += 64 + (<usize>bs << 1);
       }

@@ -8,8 +8,9 @@ import type { Tensor } from "../tensor.js";
 import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./common.js";
 
 /** Bytes of one packed group of 4 columns for one block (assembly/qb4_gemm/layout.ts). */
+/** Bytes per group of 4 columns and K block: scales and zero points (32), then the nibbles (assembly/qb4_gemm/layout.ts). */
 function groupBlockBytes(bs: number): number {
-  return 64 + 2 * bs;
+  return 32 + 2 * bs;
 }
 
 /**
@@ -27,7 +28,10 @@ export class PackedInt4Weights {
   readonly n: number;
   readonly k: number;
   readonly blockSize: number;
-  /** Packed bytes (0.5 per weight plus 16 per block of 4 columns × blockSize for scales and zero points). */
+  /**
+   * Packed bytes: 0.5 per weight, plus per 4 columns and block 32 for scales and zero points and 16 for
+   * the weight sums of the zero-point correction (0.875 bytes per weight at block size 32, 0.59 at 128).
+   */
   readonly byteLength: number;
   /** float32 bias [N] or null. */
   readonly bias: Float32Array | null;
@@ -48,7 +52,7 @@ export class PackedInt4Weights {
     this.blockSize = w.blockSize;
     this.bias = bias;
     const nb = Math.ceil(w.k / w.blockSize);
-    this.byteLength = Math.ceil(w.n / 4) * nb * groupBlockBytes(w.blockSize);
+    this.byteLength = Math.ceil(w.n / 4) * nb * (groupBlockBytes(w.blockSize) + 16);
     const rt = this.rt;
     this.address = rt.alloc(this.byteLength, op);
     try {
