@@ -6,20 +6,25 @@
 // (BS in 32, 64, 128, ... — any multiple of 32; "per channel" is one block of K rounded up):
 //   f32 scale[4]        weight scale of the 4 columns for block b
 //   i32 zq[4]           weight zero point (0..15)
-//   per column c = 0..3, BS/32 chunks of 16 bytes; chunk at K offset k0 packs 32 nibbles as
-//     byte 2L   = q[k0 + L]      | q[k0 + 8 + L]  << 4      (L = 0..7)
-//     byte 2L+1 = q[k0 + 16 + L] | q[k0 + 24 + L] << 4
-//   so that, reading the chunk as eight 16-bit lanes, (v & 0xF), (v >> 4 & 0xF), (v >> 8 & 0xF)
-//   and (v >>> 12) are q[k0..k0+7], q[k0+8..], q[k0+16..], q[k0+24..]: no widening needed before
-//   i32x4.dot_i16x8_s. Missing columns have scale 0 and q = zq; K past the end has q = zq.
-// Group-block bytes: 32 + 4·BS/2 (0.75 bytes per weight at BS = 32). After all groups, a side table
+//   BS/8 octets of 16 bytes, the 4 columns interleaved: octet o covers K = k0 .. k0+7 (k0 = b·BS + 8o);
+//     16-bit lane L = 2c + e (column c = 0..3, e = 0..1) holds four nibbles, nibble j (bits 4j..4j+3)
+//     = q[c][k0 + 2j + e]. So (v & 0xF), (v >> 4 & 0xF), (v >> 8 & 0xF), (v >>> 12) are K pairs
+//     0..3 of the 4 columns as int16 pairs, the operand layout of i32x4.dot_i16x8_s against a
+//     splatted activation pair (lane c of the dot = column c: no horizontal sums), and the int8
+//     GEMM's packed-B layout (the 4×8 tile decodes with masks and shifts only). As bytes, lane L is
+//     (q[2j'+e] | q[2+2j'+e] << 4) for j' = 0, 2: the low nibbles of bytes 4c..4c+3 are column c's
+//     K 0, 4, 1, 5 and the high nibbles K 2, 6, 3, 7 — the operand of the relaxed 4-byte dot.
+//   Missing columns have scale 0 and q = zq; K past the end has q = zq.
+// Group-block bytes: 32 + 4·BS/2. After all groups, a side table
 //   i32 qsum[group][block][4]   Σ over the block of (q − zq), for the activation zero-point
 //                               correction (read only when the activations have a nonzero zero point)
+// (0.875 bytes per weight at BS = 32, 0.59 at BS = 128.)
 //
 // Packed activations (per call): per row, K rounded up to BS, with
-//   a16: int16 a (natural order), for the simd128 and scalar kernels
-//   a8:  int8 a, in each 32-chunk permuted for the relaxed dot: bytes (2L, 2L+1) of the first 16
-//        hold (a[k0+L], a[k0+16+L]) and of the second 16 hold (a[k0+8+L], a[k0+24+L])
+//   a16: int16 a in natural order (pairs (a[2p], a[2p+1]) are one splat), for the simd128 and scalar
+//        kernels; the simd128 one-row kernel rescales it in place (dot4x256 in simd128.ts)
+//   a8:  int8 a, each octet permuted to a[0], a[4], a[1], a[5], a[2], a[6], a[3], a[7] for the
+//        relaxed dot (4 bytes against the low nibbles, 4 against the high)
 //   asum[row][block]: Σ a over the block;  ascale[row][block]: f32 activation scale of the block;
 //   azp[row]: the activation zero point (0 for dynamically quantized activations).
 // a is int8 (uint8 activations enter as a − 128 with the zero point lowered by 128).

@@ -22,16 +22,14 @@ export function qb4_gemm_packw__scalar(q: usize, kq: u32, scales: usize, zps: us
         store<f32>(out + (<usize>c << 2), valid ? load<f32>(scales + ((<usize>col * nb + b) << 2)) : 0);
         store<i32>(out + 16 + (<usize>c << 2), zq);
         let qsum: i32 = 0;
-        const cols = out + 32 + <usize>c * (bs >> 1);
-        for (let k0: u32 = 0; k0 < bs; k0 += 32) {
-          for (let l: u32 = 0; l < 8; l++) {
-            const v0 = nib(q, kq, col, valid, b * bs + k0 + l, k, zq);
-            const v1 = nib(q, kq, col, valid, b * bs + k0 + 8 + l, k, zq);
-            const v2 = nib(q, kq, col, valid, b * bs + k0 + 16 + l, k, zq);
-            const v3 = nib(q, kq, col, valid, b * bs + k0 + 24 + l, k, zq);
-            qsum += v0 + v1 + v2 + v3 - 4 * zq;
-            store<u8>(cols + (k0 >> 1) + 2 * l, <u8>(v0 | (v1 << 4)));
-            store<u8>(cols + (k0 >> 1) + 2 * l + 1, <u8>(v2 | (v3 << 4)));
+        for (let kk: u32 = 0; kk < bs; kk++) qsum += nib(q, kq, col, valid, b * bs + kk, k, zq) - zq;
+        // octet o, lane L = 2c + e: nibble j = q[8o + 2j + e]
+        for (let o: u32 = 0; o < (bs >> 3); o++) {
+          for (let e: u32 = 0; e < 2; e++) {
+            const k0 = b * bs + (o << 3) + e;
+            let lane: u32 = 0;
+            for (let j: u32 = 0; j < 4; j++) lane |= <u32>nib(q, kq, col, valid, k0 + 2 * j, k, zq) << (4 * j);
+            store<u16>(out + 32 + (<usize>o << 4) + (<usize>(2 * c + e) << 1), <u16>lane);
           }
         }
         store<i32>(qsums + ((<usize>(g * nb + b) * 4 + c) << 2), qsum);
@@ -104,13 +102,10 @@ export function qb4_gemm_packa_q8__scalar(
 // @ts-ignore: decorator
 @inline function putA(a16: usize, a8: usize, r: u32, kp: u32, i: u32, v: i32): void {
   store<i16>(a16 + ((<usize>r * kp + i) << 1), <i16>v);
-  const k0 = i & ~31;
-  const j = i & 31;
-  // quarter q = j >> 3, lane L = j & 7: quarters 0/2 go to the first 16 bytes, 1/3 to the second;
-  // quarters 0/1 take the even byte of lane L, 2/3 the odd byte.
-  const q = j >> 3;
-  const at = (q & 1) * 16 + ((j & 7) << 1) + (q >> 1);
-  store<i8>(a8 + <usize>r * kp + k0 + at, <i8>v);
+  // octet position j → a[0], a[4], a[1], a[5], a[2], a[6], a[3], a[7]
+  const j = i & 7;
+  const at = (((j >> 1) & 1) << 2) + ((j & 1) << 1) + (j >> 2);
+  store<i8>(a8 + <usize>r * kp + (i & ~7) + at, <i8>v);
 }
 
 // @ts-ignore: decorator

@@ -23,15 +23,15 @@ import { groupBlockBytes, qsumTable } from "./layout";
         let facc: f32 = 0;
         for (let b: u32 = 0; b < nb; b++) {
           const hdr = w + (<usize>g * nb + b) * gbb;
-          const cols = hdr + 32 + <usize>c * (bs >> 1);
           let acc: i32 = 0;
-          for (let k0: u32 = 0; k0 < bs; k0 += 32) {
-            const pa = a16 + ((<usize>r * kp + b * bs + k0) << 1);
-            for (let l: u32 = 0; l < 8; l++) {
-              const lo = <i32>load<u8>(cols + (k0 >> 1) + 2 * l);
-              const hi = <i32>load<u8>(cols + (k0 >> 1) + 2 * l + 1);
-              acc += <i32>load<i16>(pa + (l << 1)) * (lo & 15) + <i32>load<i16>(pa + ((8 + l) << 1)) * (lo >> 4)
-                + <i32>load<i16>(pa + ((16 + l) << 1)) * (hi & 15) + <i32>load<i16>(pa + ((24 + l) << 1)) * (hi >> 4);
+          const pa = a16 + ((<usize>r * kp + b * bs) << 1);
+          // octet o, lane 2c + e: nibble j = q[8o + 2j + e] (layout.ts)
+          for (let o: u32 = 0; o < (bs >> 3); o++) {
+            for (let e: u32 = 0; e < 2; e++) {
+              const lane = <i32>load<u16>(hdr + 32 + (<usize>o << 4) + (<usize>(2 * c + e) << 1));
+              for (let j: u32 = 0; j < 4; j++) {
+                acc += <i32>load<i16>(pa + ((<usize>(8 * o + 2 * j + e)) << 1)) * ((lane >> (4 * j)) & 15);
+              }
             }
           }
           const corr = acc - load<i32>(hdr + 16 + (<usize>c << 2)) * load<i32>(asum + ((<usize>r * nb + b) << 2))

@@ -1,15 +1,13 @@
-// simd128 block-wise 4-bit GEMM (layouts in layout.ts): per row, groups of 4 columns, per block
-// one int32 vector per column. Each 16-byte chunk of a column is read as eight 16-bit lanes and
-// split into its four nibble quarters with one mask or shift each (no widening: the lanes already
-// are int16; see dot4x256), each quarter multiplied against 8 int16 activations with
-// i32x4.dot_i16x8_s. At the end
-// of a block the four column vectors are transposed and summed (one vector of 4 column sums), the
-// zero-point corrections applied, and the block's scale folded into a float32 accumulator —
-// the same order as scalar.ts, so results are bit-identical.
+// simd128 block-wise 4-bit GEMM (layouts in layout.ts). One row at a time, groups of 4 columns:
+// each 16-byte octet holds 8 values of K for the 4 columns, its 16-bit lanes already int16 pairs per
+// column, so one mask or shift per K pair (dot4x256) and one i32x4.dot_i16x8_s against a splatted
+// activation pair leave column c's partial sum in lane c — no horizontal sums. At the end of a block
+// the zero-point corrections are applied and the block's scale folded into a float32 accumulator
+// (blockEnd), the same order as scalar.ts, so results are bit-identical. reduce4 and blockEnd are
+// shared with the palettized family.
 //
 // Exports as in scalar.ts, tile `1x4c32`.
 
-import { transposeStore } from "../qs8_gemm/simd128";
 import { groupBlockBytes, qsumTable } from "./layout";
 
 // @ts-ignore: decorator
@@ -76,11 +74,11 @@ import { groupBlockBytes, qsumTable } from "./layout";
 }
 
 /**
- * 256 · Σ q·a over one 32-value chunk of one column. The chunk's eight 16-bit lanes hold four
- * nibbles each; masking keeps nibble 0 as q, nibble 1 as 16·q and nibble 2 as 256·q, and one shift
- * gives nibble 3 as q — against activations pre-scaled by 256, 16, 1 and 256 (scaleRow) every
- * product is 256·q·a. One mask or shift per quarter instead of a shift and a mask (shifts compete
- * with pmaddwd for the same x86 ports).
+ * 256 · Σ q·a over one octet (8 values of K) of 4 columns, lane c = column c. The octet's 16-bit
+ * lane 2c + e holds column c's K = 2j + e in nibble j (layout.ts); masking keeps nibble 0 as q,
+ * nibble 1 as 16·q and nibble 2 as 256·q, and one shift gives nibble 3 as q, so against activation
+ * pairs pre-scaled by 256, 16, 1 and 256 (scaleRow) every product is 256·q·a: one mask or shift per
+ * K pair instead of a shift and a mask (x86 runs shifts on the ports pmaddwd needs).
  */
 // @ts-ignore: decorator
 @inline function dot4x256(v: v128, a0: v128, a1: v128, a2: v128, a3: v128, m0: v128, m1: v128, m2: v128): v128 {
@@ -89,32 +87,35 @@ import { groupBlockBytes, qsumTable } from "./layout";
     i32x4.add(i32x4.dot_i16x8_s(v128.and(v, m2), a2), i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), a3)));
 }
 
+/** dot4x256 of the octet at pw against the activation pairs at pa (16 bytes: pairs 0..3). */
+// @ts-ignore: decorator
+@inline function octet(pw: usize, pa: usize, m0: v128, m1: v128, m2: v128): v128 {
+  return dot4x256(v128.load(pw), v128.load32_splat(pa), v128.load32_splat(pa + 4), v128.load32_splat(pa + 8),
+    v128.load32_splat(pa + 12), m0, m1, m2);
+}
+
 /**
- * Rescales one packed row of int16 activations in place for dot4x256: in every 32-value chunk the
- * quarters are multiplied by 256, 16, 1, 256 (|256·a| ≤ 32768 fits int16 for a in −128..127).
- * The a16 scratch belongs to one gemm call, and only this kernel reads it after packing.
+ * Rescales one packed row of int16 activations in place for dot4x256: in every octet the K pairs are
+ * multiplied by 256, 16, 1, 256 (|256·a| ≤ 32768 fits int16 for a in −128..127). The a16 scratch
+ * belongs to one gemm call, and only this kernel reads it after packing.
  */
 // @ts-ignore: decorator
 @inline function scaleRow(rowA: usize, kp: u32): void {
+  const f = i16x8(256, 256, 16, 16, 1, 1, 256, 256);
   const end = rowA + (<usize>kp << 1);
-  for (let p = rowA; p < end; p += 64) {
-    v128.store(p, i16x8.shl(v128.load(p), 8));
-    v128.store(p, i16x8.shl(v128.load(p, 16), 4), 16);
-    v128.store(p, i16x8.shl(v128.load(p, 48), 8), 48);
-  }
+  for (let p = rowA; p < end; p += 16) v128.store(p, i16x8.mul(v128.load(p), f));
 }
 
-// Chunks (32 values) per 256-scaled partial sum. A dot4x256 lane is at most 4 · 2 · 15 · 32768 in
-// magnitude; 128 chunks of it, and the 4 lanes summed by reduce4, stay below 2^31 (4 · 128 ·
-// 983040 < 2^31). Longer blocks (per-channel weights with K > 4096) add shifted partial sums.
-const SEG_CHUNKS: u32 = 128;
+// Octets per 256-scaled partial sum: a dot4x256 lane is at most 4 · 2 · 15 · 32768 = 3932160 in
+// magnitude, and 512 of them (4096 values of K) stay below 2^31. Longer blocks (per-channel weights
+// with K > 4096) add shifted partial sums.
+const SEG_OCTETS: u32 = 512;
 
 // @ts-ignore: decorator
 @inline function qb4Simd(isFloat: bool, m: u32, n: u32, k: u32, bs: u32, a16: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
   const nb = (k + bs - 1) / bs;
   const kp = nb * bs;
   const gbb = groupBlockBytes(bs);
-  const half = <usize>(bs >> 1);
   const groups = (n + 3) >> 2;
   const qsums = qsumTable(w, groups, nb, bs);
   const m0 = i16x8.splat(0x000f);
@@ -130,46 +131,35 @@ const SEG_CHUNKS: u32 = 128;
       const cmax = min<u32>(4, n - col);
       let facc = f32x4.splat(0);
       let pa = rowA;
-      if (bs == 32) {
-        // The common block size: one chunk per block, no inner loop.
+      if (bs <= (SEG_OCTETS << 3)) {
         for (let b: u32 = 0; b < nb; b++) {
-          const va0 = v128.load(pa);
-          const va1 = v128.load(pa, 16);
-          const va2 = v128.load(pa, 32);
-          const va3 = v128.load(pa, 48);
-          const d0 = dot4x256(v128.load(hdr, 32), va0, va1, va2, va3, m0, m1, m2);
-          const d1 = dot4x256(v128.load(hdr, 48), va0, va1, va2, va3, m0, m1, m2);
-          const d2 = dot4x256(v128.load(hdr, 64), va0, va1, va2, va3, m0, m1, m2);
-          const d3 = dot4x256(v128.load(hdr, 80), va0, va1, va2, va3, m0, m1, m2);
+          let pw = hdr + 32;
+          const end = pw + (<usize>bs << 1);
+          let vacc = i32x4.splat(0);
+          do {
+            vacc = i32x4.add(vacc, octet(pw, pa, m0, m1, m2));
+            pa += 16;
+            pw += 16;
+          } while (pw < end);
           const rb = (<usize>r * nb + b) << 2;
-          facc = blockEnd(isFloat, i32x4.shr_s(reduce4(d0, d1, d2, d3), 8), hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
+          facc = blockEnd(isFloat, i32x4.shr_s(vacc, 8), hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
             facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
-          hdr += 96;
-          pa += 64;
+          hdr += gbb;
         }
       } else {
+        // Blocks longer than 4096 values: a shifted partial sum per 4096.
         for (let b: u32 = 0; b < nb; b++) {
-          let p0 = hdr + 32;
+          let pw = hdr + 32;
           let s = i32x4.splat(0);
-          for (let c0: u32 = 0; c0 < (bs >> 5); c0 += SEG_CHUNKS) {
-            const segEnd = p0 + (<usize>min<u32>(SEG_CHUNKS, (bs >> 5) - c0) << 4);
-            let vacc0 = i32x4.splat(0);
-            let vacc1 = vacc0;
-            let vacc2 = vacc0;
-            let vacc3 = vacc0;
+          for (let o0: u32 = 0; o0 < (bs >> 3); o0 += SEG_OCTETS) {
+            const segEnd = pw + (<usize>min<u32>(SEG_OCTETS, (bs >> 3) - o0) << 4);
+            let vacc = i32x4.splat(0);
             do {
-              const va0 = v128.load(pa);
-              const va1 = v128.load(pa, 16);
-              const va2 = v128.load(pa, 32);
-              const va3 = v128.load(pa, 48);
-              vacc0 = i32x4.add(vacc0, dot4x256(v128.load(p0), va0, va1, va2, va3, m0, m1, m2));
-              vacc1 = i32x4.add(vacc1, dot4x256(v128.load(p0 + half), va0, va1, va2, va3, m0, m1, m2));
-              vacc2 = i32x4.add(vacc2, dot4x256(v128.load(p0 + 2 * half), va0, va1, va2, va3, m0, m1, m2));
-              vacc3 = i32x4.add(vacc3, dot4x256(v128.load(p0 + 3 * half), va0, va1, va2, va3, m0, m1, m2));
-              pa += 64;
-              p0 += 16;
-            } while (p0 < segEnd);
-            s = i32x4.add(s, i32x4.shr_s(reduce4(vacc0, vacc1, vacc2, vacc3), 8));
+              vacc = i32x4.add(vacc, octet(pw, pa, m0, m1, m2));
+              pa += 16;
+              pw += 16;
+            } while (pw < segEnd);
+            s = i32x4.add(s, i32x4.shr_s(vacc, 8));
           }
           const rb = (<usize>r * nb + b) << 2;
           facc = blockEnd(isFloat, s, hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
@@ -192,7 +182,8 @@ export function qb4_gemm_int32_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, 
 
 // 4×8 tile for M ≥ 4 (float output): per 8 columns and K block, the block's nibbles are decoded
 // once into int16 K pairs (column-interleaved as the int8 GEMM's packed B: for K pair p, 16 bytes
-// for columns 0–3 then 16 for columns 4–7) in `scratch` (bs·16 bytes), then every group of 4 rows
+// for columns 0–3 then 16 for columns 4–7; one mask or shift per pair, as the packed octets already
+// interleave the columns) in `scratch` (bs·16 bytes), then every group of 4 rows
 // runs the int8 GEMM's inner loop over it (one `load32_splat` per row and K pair, 8 pmaddwd) and
 // the block epilogue of blockEnd per row, accumulating into the float32 output in block order.
 // Same integers and the same float operations in the same order as 1x4c32: bit-identical.
@@ -200,19 +191,14 @@ export function qb4_gemm_int32_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, 
 const TMP = memory.data(32, 16);
 const ZERO16 = memory.data(16, 16);
 
-/** Decodes one 32-value chunk of a group of 4 columns (`cols`: its first column's chunk, columns `half` apart) to `dst`. */
+/** Decodes one octet of a group of 4 columns (at `src`) to the 4 K pairs at dst, dst + 32, dst + 64, dst + 96. */
 // @ts-ignore: decorator
-@inline function decodeChunk(cols: usize, half: usize, dst: usize, mask: v128): void {
-  const v0 = v128.load(cols);
-  const v1 = v128.load(cols + half);
-  const v2 = v128.load(cols + 2 * half);
-  const v3 = v128.load(cols + 3 * half);
-  transposeStore(dst, v128.and(v0, mask), v128.and(v1, mask), v128.and(v2, mask), v128.and(v3, mask), 32);
-  transposeStore(dst + 128, v128.and(i16x8.shr_u(v0, 4), mask), v128.and(i16x8.shr_u(v1, 4), mask),
-    v128.and(i16x8.shr_u(v2, 4), mask), v128.and(i16x8.shr_u(v3, 4), mask), 32);
-  transposeStore(dst + 256, v128.and(i16x8.shr_u(v0, 8), mask), v128.and(i16x8.shr_u(v1, 8), mask),
-    v128.and(i16x8.shr_u(v2, 8), mask), v128.and(i16x8.shr_u(v3, 8), mask), 32);
-  transposeStore(dst + 384, i16x8.shr_u(v0, 12), i16x8.shr_u(v1, 12), i16x8.shr_u(v2, 12), i16x8.shr_u(v3, 12), 32);
+@inline function decodeOctet(src: usize, dst: usize, mask: v128): void {
+  const v = v128.load(src);
+  v128.store(dst, v128.and(v, mask));
+  v128.store(dst, v128.and(i16x8.shr_u(v, 4), mask), 32);
+  v128.store(dst, v128.and(i16x8.shr_u(v, 8), mask), 64);
+  v128.store(dst, i16x8.shr_u(v, 12), 96);
 }
 
 /** One row's epilogue for 8 columns: out[col..col+nc) accumulated as blockEnd does. */
@@ -242,7 +228,6 @@ export function qb4_gemm_f32_4x8c2__simd128(
   const nb = (k + bs - 1) / bs;
   const kp = nb * bs;
   const gbb = groupBlockBytes(bs);
-  const half = <usize>(bs >> 1);
   const groups = (n + 3) >> 2;
   const blocks = (n + 7) >> 3;
   const qsums = qsumTable(w, groups, nb, bs);
@@ -259,13 +244,13 @@ export function qb4_gemm_f32_4x8c2__simd128(
     for (let b: u32 = 0; b < nb; b++) {
       const h0 = w + (<usize>g0 * nb + b) * gbb;
       const h1 = h0 + <usize>nb * gbb;
-      for (let t: u32 = 0; t < bs; t += 32) {
-        const dst = scratch + (<usize>t << 4);
-        decodeChunk(h0 + 32 + (<usize>t >> 1), half, dst, mask);
+      for (let o: u32 = 0; o < (bs >> 3); o++) {
+        const dst = scratch + (<usize>o << 7);
+        decodeOctet(h0 + 32 + (<usize>o << 4), dst, mask);
         if (two) {
-          decodeChunk(h1 + 32 + (<usize>t >> 1), half, dst + 16, mask);
+          decodeOctet(h1 + 32 + (<usize>o << 4), dst + 16, mask);
         } else {
-          for (let p: usize = 0; p < 16; p++) v128.store(dst + (p << 5), zero, 16);
+          for (let p: usize = 0; p < 4; p++) v128.store(dst + (p << 5), zero, 16);
         }
       }
       const zlo = v128.load(h0, 16), slo = v128.load(h0);
