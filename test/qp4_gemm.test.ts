@@ -98,7 +98,30 @@ describeBuilds("qp4_gemm", (get, build) => {
   for (const isa of isas) {
     it(`qp4_gemm_f32_1x4c32__${isa}, qp4_gemm_int32_1x4c32__${isa}: exact against the reference`, () => {
       fc.assert(fc.property(fc.integer(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 11 }), fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(32, 64, 65)), fc.constantFrom("channel" as const, "tensor" as const),
-        fc.constantFrom(32, 64, 128), (seed, m, n, k, g, bs) => check(get(), seed, m, n, k, g, isa, bs)), { numRuns: 60 });
+        fc.constantFrom(32, 64, 128, 96, 320), (seed, m, n, k, g, bs) => check(get(), seed, m, n, k, g, isa, bs)), { numRuns: 60 });
     });
   }
+  it("blocks of 1024 values at the extremes (codebook −128 / 127, activations −128 / 127): exact in every kernel", () => {
+    // The SIMD kernels sum 256-scaled products and shift them back every 256 values of K; one
+    // 1024-value block at the extremes overflows int32 if a flush is missing.
+    const qk = get();
+    const k = 1000, n = 5, bs = 1024;
+    const codebooks = new Int8Array(n * 16);
+    for (let c = 0; c < n; c++) { codebooks[c * 16] = -128; codebooks[c * 16 + 1] = 127; codebooks[c * 16 + 15] = -128; }
+    const indices = new Uint8Array(n * k);
+    for (let c = 0; c < n; c++) for (let kk = 0; kk < k; kk++) indices[c * k + kk] = c === 1 ? 1 : c === 2 ? (kk % 2 ? 15 : 1) : c === 3 ? 15 : 0;
+    const p = { n, k, bits: 4, granularity: "channel" as const, codebooks, scales: new Float32Array(n).fill(0.01), indices, sqnr: 0, bytes: 0 };
+    using packed = packPalettizedWeights(qk, p, { blockSize: bs });
+    for (const value of [-128, 127]) {
+      using x = qk.tensor(new Int8Array(2 * k).fill(value), [2, k], { quant: { scale: 0.02, zeroPoint: 0 } });
+      for (const isa of isas) {
+        using sums = gemmPalettized(x, packed, { output: "int32", forceIsa: isa as "scalar" });
+        const got = sums.toArray();
+        for (let col = 0; col < n; col++) {
+          const want = palettizedBlockSums(new Int32Array(k).fill(value), 0, p, col, bs);
+          expect([got[col], got[n + col]], `${isa} a = ${value} col ${col}`).toEqual([want[0], want[0]]);
+        }
+      }
+    }
+  });
 });

@@ -9,9 +9,11 @@
 //     i32 zero[4]     always 0 (shares the qb4 block epilogue)
 //     i32 wsum[4]     Σ over the block of the column's int8 weights, for the activation zero point
 //     i32 pad[4]
-//     per column c, BS/32 chunks of 16 bytes: byte j = idx[k0 + j] | idx[k0 + 16 + j] << 4
-//     (low nibbles decode weights k0..k0+15, high nibbles k0+16..k0+31: after i8x16.swizzle with the
-//     codebook, sign-extension gives int16 weights in natural K order)
+//     per column c, BS/32 chunks of 16 bytes: byte 2L = idx[k0 + L] | idx[k0 + 16 + L] << 4 and
+//     byte 2L+1 = idx[k0 + 8 + L] | idx[k0 + 24 + L] << 4 (L = 0..7). After i8x16.swizzle with the
+//     codebook (low nibbles, then high nibbles), the 16-bit lanes hold an even and an odd weight:
+//     (w << 8) and (w & 0xFF00) are 256 × the int16 weights k0..k0+7, k0+8..15 (then 16..23, 24..31)
+//     in natural K order, with no sign-extension step.
 //   Group bytes: 64 + nb · (64 + 2·BS). Missing columns: codebook 0, scale 0. K past the end: index 0
 //   with activation 0.
 
@@ -45,7 +47,8 @@ export function qp4_gemm_packw__scalar(idx: usize, kq: u32, codebooks: usize, cb
         const chunks = hdr + 64 + <usize>c * (bs >> 1);
         for (let k0: u32 = 0; k0 < bs; k0 += 32) {
           for (let j: u32 = 0; j < 16; j++) {
-            const k1 = b * bs + k0 + j;
+            // byte j = 2L + h (h = 0, 1): low nibble k0 + 8h + L, high nibble k0 + 16 + 8h + L
+            const k1 = b * bs + k0 + ((j & 1) << 3) + (j >> 1);
             const k2 = k1 + 16;
             const i1: i32 = valid && k1 < k ? <i32>load<u8>(idx + <usize>col * kq + k1) & 15 : 0;
             const i2: i32 = valid && k2 < k ? <i32>load<u8>(idx + <usize>col * kq + k2) & 15 : 0;

@@ -26,9 +26,11 @@ import { qp4GroupBytes } from "./pack";
           for (let k0: u32 = 0; k0 < bs; k0 += 32) {
             const pa = a16 + ((<usize>r * kp + b * bs + k0) << 1);
             for (let j: u32 = 0; j < 16; j++) {
+              // byte j = 2L + h: low nibble is K offset 8h + L, high nibble 16 + 8h + L (pack.ts)
               const byte = <i32>load<u8>(chunks + (k0 >> 1) + j);
-              acc += <i32>load<i16>(pa + (j << 1)) * <i32>load<i8>(cb + (byte & 15))
-                + <i32>load<i16>(pa + ((16 + j) << 1)) * <i32>load<i8>(cb + (byte >> 4));
+              const kk = ((j & 1) << 3) + (j >> 1);
+              acc += <i32>load<i16>(pa + (kk << 1)) * <i32>load<i8>(cb + (byte & 15))
+                + <i32>load<i16>(pa + ((16 + kk) << 1)) * <i32>load<i8>(cb + (byte >> 4));
             }
           }
           const corr = acc - load<i32>(hdr + 16 + (<usize>c << 2)) * load<i32>(asum + ((<usize>r * nb + b) << 2))
