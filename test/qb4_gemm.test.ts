@@ -125,6 +125,11 @@ describeBuilds("qb4_gemm", (get, isa) => {
           expect([got[col], got[n + col]], `${kernelIsa} ${dtype} ${value} col ${col}`).toEqual([want[0], want[0]]);
         }
       }
+      if (KERNELS.some((kk) => kk.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, kk))) {
+        using tile = gemmInt4(x, packed, { forceTile: "4x8c2" });
+        using one = gemmInt4(x, packed, { forceTile: "1x4c32" });
+        expect(Array.from(tile.data), `4x8c2 ${dtype} ${value}`).toEqual(Array.from(one.data));
+      }
     }
   });
   if (KERNELS.some((k) => k.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, k))) {

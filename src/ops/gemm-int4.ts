@@ -213,7 +213,7 @@ export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights
     // M ≥ 4 rows of float output from int4 weights: the 4×8 tile decodes each block once for all rows.
     const tile4 = family === "qb4_gemm" && outKind === "float32" && hasKernel(rt, family, "f32_4x8c2") &&
       (options.forceTile === "4x8c2" || (options.forceTile === undefined && options.forceIsa === undefined && m >= 4));
-    const sizes = [2 * m * kp, m * kp, 4 * m * nb, 4 * m * nb, 4 * m, 4 * m, 4 * m, tile4 ? 16 * bs : 0];
+    const sizes = [2 * m * kp, m * kp, 4 * m * nb, 4 * m * nb, 4 * m, 4 * m, 4 * m, tile4 ? 16 * kp + 32 * nb : 0];
     withScratch(rt, op, sizes, ([a16, a8, asum, ascale, azp, za, sa, decoded]) => {
       if (input.dtype === "float32") {
         pickKernel(rt, "qb4_gemm", "packa_f32")(input.ptr, m, k, bs, mode === "per-block" ? bs : kp, a16!, a8!, asum!, ascale!, azp!);
