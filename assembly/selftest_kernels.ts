@@ -12,7 +12,7 @@ import { qs8_dwconv_int32_anyp1c__scalar, qu8_dwconv_int32_anyp1c__scalar } from
 import { dwTileBytes } from "./qs8_dwconv/layout";
 import { qb4_gemm_packa_q8__scalar, qb4_gemm_packw__scalar } from "./qb4_gemm/pack";
 import { qb4_gemm_f32_1x4c32__scalar, qb4_gemm_int32_1x4c32__scalar } from "./qb4_gemm/scalar";
-import { groupBlockBytes } from "./qb4_gemm/layout";
+import { packedBytes } from "./qb4_gemm/layout";
 import { qs8_spmm_count__scalar, qs8_spmm_packa__scalar, qs8_spmm_packw__scalar } from "./qs8_spmm/pack";
 import { qs8_spmm_int32_1x1__scalar } from "./qs8_spmm/scalar";
 
@@ -119,7 +119,7 @@ function int4(hash: u32): u32 {
   const m: u32 = 3, k: u32 = 80, n: u32 = 6, bs: u32 = 32;
   const nb = (k + bs - 1) / bs, kp = nb * bs;
   const q = qk_alloc(n * k), scales = qk_alloc(n * nb << 2), zps = qk_alloc(n * nb);
-  const pw = qk_alloc(((n + 3) >> 2) * nb * groupBlockBytes(bs));
+  const pw = qk_alloc(packedBytes(n, k, bs));
   const a = qk_alloc(m * k), za = qk_alloc(m << 2), sa = qk_alloc(m << 2);
   const a16 = qk_alloc(m * kp << 1), a8 = qk_alloc(m * kp), asum = qk_alloc(m * nb << 2), ascale = qk_alloc(m * nb << 2), azp = qk_alloc(m << 2);
   const out = qk_alloc(m * n * nb << 2);

@@ -39,6 +39,13 @@
   return 32 + (bs << 1);
 }
 
+/** Total bytes of packed weights for N columns, K and block size bs: the group blocks, then the qsum table. */
+// @ts-ignore: decorator
+@inline export function packedBytes(n: u32, k: u32, bs: u32): usize {
+  const nb = (k + bs - 1) / bs;
+  return <usize>((n + 3) >> 2) * nb * (groupBlockBytes(bs) + 16);
+}
+
 /** Address of the qsum side table of packed weights at w (groups of 4 columns, nb blocks). */
 // @ts-ignore: decorator
 @inline export function qsumTable(w: usize, groups: u32, nb: u32, bs: u32): usize {
