@@ -271,7 +271,10 @@ export function qb4_gemm_f32_4x8c2__simd128(
       for (let i: usize = 0; i < 128; i += 16) v128.store(FACC + i, zero);
       let pw = scratch;
       let as0 = ascale + ((<usize>r0 * nb) << 2);
-      const rstep = <usize>nb << 2;
+      // Rows past M reuse row r0's activation scales (their sums are not stored).
+      const rstep1 = rows > 1 ? <usize>nb << 2 : 0;
+      const rstep2 = rows > 2 ? <usize>nb << 3 : 0;
+      const rstep3 = rows > 3 ? <usize>nb * 12 : 0;
       for (let b: u32 = 0; b < nb; b++) {
         let vacc0x0123 = zero, vacc0x4567 = zero, vacc1x0123 = zero, vacc1x4567 = zero;
         let vacc2x0123 = zero, vacc2x4567 = zero, vacc3x0123 = zero, vacc3x4567 = zero;
@@ -302,9 +305,9 @@ export function qb4_gemm_f32_4x8c2__simd128(
         const qlo = q0 + (<usize>b << 4);
         const qhi = q1 + (<usize>b << 4);
         rowBlockEnd(vacc0x0123, vacc0x4567, za0, qlo, qhi, slo, shi, as0, FACC);
-        rowBlockEnd(vacc1x0123, vacc1x4567, za1, qlo, qhi, slo, shi, as0 + rstep, FACC + 32);
-        rowBlockEnd(vacc2x0123, vacc2x4567, za2, qlo, qhi, slo, shi, as0 + 2 * rstep, FACC + 64);
-        rowBlockEnd(vacc3x0123, vacc3x4567, za3, qlo, qhi, slo, shi, as0 + 3 * rstep, FACC + 96);
+        rowBlockEnd(vacc1x0123, vacc1x4567, za1, qlo, qhi, slo, shi, as0 + rstep1, FACC + 32);
+        rowBlockEnd(vacc2x0123, vacc2x4567, za2, qlo, qhi, slo, shi, as0 + rstep2, FACC + 64);
+        rowBlockEnd(vacc3x0123, vacc3x4567, za3, qlo, qhi, slo, shi, as0 + rstep3, FACC + 96);
         as0 += 4;
       }
       // + bias (or + 0, as storeF32), rows and columns that exist.
