@@ -105,6 +105,20 @@ describeBuilds("qb4_gemm", (get, isa) => {
       fc.assert(fc.property(caseArb, (c) => check(get(), c, kernelIsa as "scalar" | "simd128" | "relaxed")), { numRuns: 80 });
     });
   }
+  it("K longer than one 4096-value chunk of the packed order (several passes over the columns): exact in every kernel and tile", () => {
+    // layout.ts: group blocks are stored chunk by chunk (4096 values of K) and the one-row kernels
+    // carry their float sums across chunks in the output; K = 9000 is three chunks at block 32, 96
+    // (42 blocks per chunk) and 128.
+    const qk = get();
+    let seed = 77;
+    for (const bs of [32, 96, 128] as const) {
+      for (const input of ["f32-block", "f32-row", "int8", "uint8"] as const) {
+        const c = { m: input === "uint8" ? 5 : 2, n: 7, k: 9000, bs, input, perRow: true, withBias: seed % 2 === 0, seed: seed++ };
+        for (const kernelIsa of isas) check(qk, c, kernelIsa as "scalar" | "simd128" | "relaxed");
+        if (KERNELS.some((kk) => kk.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, kk))) check(qk, c, undefined, "4x8c2");
+      }
+    }
+  });
   it("blocks longer than 4096 values at the extremes (q = 15 or 0, a = −128 or 127): exact in every kernel", () => {
     // The simd128 kernel sums 256-scaled products and must flush its partial sums every 4096 values
     // to stay inside int32 (4 · 4096 · 2 · 15 · 32768 / 2 < 2^31); K = 8200 in one block needs three flushes.

@@ -15,6 +15,10 @@
 //     (q[2j'+e] | q[2+2j'+e] << 4) for j' = 0, 2: the low nibbles of bytes 4c..4c+3 are column c's
 //     K 0, 4, 1, 5 and the high nibbles K 2, 6, 3, 7 — the operand of the relaxed 4-byte dot.
 //   Missing columns have scale 0 and q = zq; K past the end has q = zq.
+// Order of the group blocks: K in chunks of CB = max(1, 4096 / BS) blocks; chunk by chunk, group by
+// group, the group's blocks of that chunk (so one pass over all columns for one chunk of K reads one
+// contiguous stretch while the chunk's activations stay in L1). With K ≤ 4096 (or one block) this
+// is simply group-major: block (g, b) at (g·nb + b) group blocks. blockAt() gives the address.
 // Group-block bytes: 32 + 4·BS/2. After all groups, a side table
 //   i32 qsum[group][block][4]   Σ over the block of (q − zq), for the activation zero-point
 //                               correction (read only when the activations have a nonzero zero point)
@@ -37,6 +41,24 @@
 // @ts-ignore: decorator
 @inline export function groupBlockBytes(bs: usize): usize {
   return 32 + (bs << 1);
+}
+
+/** Values of K per chunk of the group-block order (see above). */
+export const CHUNK_K: u32 = 4096;
+
+/** Blocks per chunk for block size bs. */
+// @ts-ignore: decorator
+@inline export function chunkBlocks(bs: u32): u32 {
+  return bs >= CHUNK_K ? 1 : CHUNK_K / bs;
+}
+
+/** Address of group g's block b (chunk-major order above). */
+// @ts-ignore: decorator
+@inline export function blockAt(w: usize, g: u32, b: u32, nb: u32, groups: u32, bs: u32): usize {
+  const cb = chunkBlocks(bs);
+  const c0 = b - b % cb; // first block of b's chunk
+  const inChunk = min<u32>(cb, nb - c0);
+  return w + (<usize>c0 * groups + <usize>g * inChunk + (b - c0)) * groupBlockBytes(bs);
 }
 
 /** Total bytes of packed weights for N columns, K and block size bs: the group blocks, then the qsum table. */

@@ -1,6 +1,6 @@
 // Packing for the block-wise 4-bit GEMM (layouts in layout.ts). Scalar, in every build.
 
-import { groupBlockBytes, qsumTable } from "./layout";
+import { blockAt, qsumTable } from "./layout";
 
 /**
  * Packs weights given column by column: q (u8 per value, 0..15) at q + n·kq + k, where kq ≥ K is
@@ -9,12 +9,11 @@ import { groupBlockBytes, qsumTable } from "./layout";
  */
 export function qb4_gemm_packw__scalar(q: usize, kq: u32, scales: usize, zps: usize, n: u32, k: u32, bs: u32, dst: usize): void {
   const nb = (k + bs - 1) / bs;
-  const gbb = groupBlockBytes(bs);
   const groups = (n + 3) >> 2;
   const qsums = qsumTable(dst, groups, nb, bs);
-  let out = dst;
   for (let g: u32 = 0; g < groups; g++) {
     for (let b: u32 = 0; b < nb; b++) {
+      const out = blockAt(dst, g, b, nb, groups, bs);
       for (let c: u32 = 0; c < 4; c++) {
         const col = g * 4 + c;
         const valid = col < n;
@@ -34,7 +33,6 @@ export function qb4_gemm_packw__scalar(q: usize, kq: u32, scales: usize, zps: us
         }
         store<i32>(qsums + ((<usize>(g * nb + b) * 4 + c) << 2), qsum);
       }
-      out += gbb;
     }
   }
 }

@@ -8,8 +8,8 @@
 //
 // Exports as in scalar.ts, tile `1x4c32`.
 
-import { groupBlockBytes, qsumTable } from "./layout";
-import { blockEnd, storeF32 } from "./simd128";
+import { chunkBlocks, groupBlockBytes, qsumTable } from "./layout";
+import { blockEnd, chunkEnd, chunkStart } from "./simd128";
 
 /** acc + Σ over one octet (at pw; activations at pa, permuted): lane c = column c. */
 // @ts-ignore: decorator
@@ -31,27 +31,33 @@ import { blockEnd, storeF32 } from "./simd128";
   for (let r: u32 = 0; r < m; r++) {
     const za = load<i32>(azp + (<usize>r << 2));
     const rowA = a8 + <usize>r * kp;
-    let hdr = w;
-    for (let g: u32 = 0; g < groups; g++) {
-      const col = g * 4;
-      const cmax = min<u32>(4, n - col);
-      let facc = f32x4.splat(0);
-      let pa = rowA;
-      for (let b: u32 = 0; b < nb; b++) {
-        let pw = hdr + 32;
-        const end = pw + (<usize>bs << 1);
-        let vacc = i32x4.splat(0);
-        do {
-          vacc = octet(pw, pa, vacc, mask);
-          pa += 8;
-          pw += 16;
-        } while (pw < end);
-        const rb = (<usize>r * nb + b) << 2;
-        facc = blockEnd(isFloat, vacc, hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
-          facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
-        hdr += gbb;
+    // K chunk by chunk, all column groups per chunk (layout.ts; as the simd128 kernel).
+    const cb = chunkBlocks(bs);
+    for (let c0: u32 = 0; c0 < nb; c0 += cb) {
+      const inChunk = min<u32>(cb, nb - c0);
+      let hdr = w + <usize>c0 * groups * gbb;
+      for (let g: u32 = 0; g < groups; g++) {
+        const col = g * 4;
+        const cmax = min<u32>(4, n - col);
+        const outp = out + (<usize>(r * n + col) << 2);
+        let facc = chunkStart(isFloat, c0, outp, cmax);
+        let pa = rowA + <usize>c0 * bs;
+        for (let b = c0; b < c0 + inChunk; b++) {
+          let pw = hdr + 32;
+          const end = pw + (<usize>bs << 1);
+          let vacc = i32x4.splat(0);
+          do {
+            vacc = octet(pw, pa, vacc, mask);
+            pa += 8;
+            pw += 16;
+          } while (pw < end);
+          const rb = (<usize>r * nb + b) << 2;
+          facc = blockEnd(isFloat, vacc, hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
+            facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
+          hdr += gbb;
+        }
+        chunkEnd(isFloat, facc, outp, bias, col, cmax, c0 + inChunk == nb);
       }
-      if (isFloat) storeF32(facc, out + (<usize>(r * n + col) << 2), bias, col, cmax);
     }
   }
 }

@@ -5,13 +5,12 @@
 // out = `f32`: float32 [M, N] (bias: f32 [N] or 0); out = `int32`: the corrected per-block int32
 // accumulators [M, N, nb] (bias ignored). a8 is unused here.
 
-import { groupBlockBytes, qsumTable } from "./layout";
+import { blockAt, qsumTable } from "./layout";
 
 // @ts-ignore: decorator
 @inline function qb4Scalar(isFloat: bool, m: u32, n: u32, k: u32, bs: u32, a16: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
   const nb = (k + bs - 1) / bs;
   const kp = nb * bs;
-  const gbb = groupBlockBytes(bs);
   const groups = (n + 3) >> 2;
   const qsums = qsumTable(w, groups, nb, bs);
   for (let r: u32 = 0; r < m; r++) {
@@ -22,7 +21,7 @@ import { groupBlockBytes, qsumTable } from "./layout";
         if (col >= n) break;
         let facc: f32 = 0;
         for (let b: u32 = 0; b < nb; b++) {
-          const hdr = w + (<usize>g * nb + b) * gbb;
+          const hdr = blockAt(w, g, b, nb, groups, bs);
           let acc: i32 = 0;
           const pa = a16 + ((<usize>r * kp + b * bs) << 1);
           // octet o, lane 2c + e: nibble j = q[8o + 2j + e] (layout.ts)

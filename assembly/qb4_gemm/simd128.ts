@@ -8,7 +8,7 @@
 //
 // Exports as in scalar.ts, tile `1x4c32`.
 
-import { groupBlockBytes, qsumTable } from "./layout";
+import { blockAt, chunkBlocks, groupBlockBytes, qsumTable } from "./layout";
 
 // @ts-ignore: decorator
 @inline export function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
@@ -54,7 +54,27 @@ import { groupBlockBytes, qsumTable } from "./layout";
 // @ts-ignore: decorator
 @inline export function storeF32(facc: v128, out: usize, bias: usize, col: u32, cmax: u32): void {
   const vb = bias != 0 ? (cmax == 4 ? v128.load(bias + (<usize>col << 2)) : loadPartial(bias + (<usize>col << 2), cmax)) : f32x4.splat(0);
-  const y = f32x4.add(facc, vb);
+  storeLanes(f32x4.add(facc, vb), out, cmax);
+}
+
+/** A column group's float sums at the start of K chunk c0: 0, or what the previous chunk left in out. */
+// @ts-ignore: decorator
+@inline export function chunkStart(isFloat: bool, c0: u32, outp: usize, cmax: u32): v128 {
+  if (!isFloat || c0 == 0) return f32x4.splat(0);
+  return cmax == 4 ? v128.load(outp) : loadPartial(outp, cmax);
+}
+
+/** A column group's float sums at the end of a K chunk: + bias after the last chunk, else kept in out as they are. */
+// @ts-ignore: decorator
+@inline export function chunkEnd(isFloat: bool, facc: v128, outp: usize, bias: usize, col: u32, cmax: u32, last: bool): void {
+  if (!isFloat) return;
+  if (last) storeF32(facc, outp, bias, col, cmax);
+  else storeLanes(facc, outp, cmax);
+}
+
+/** Stores the first cmax (1..4) float lanes of y at out. */
+// @ts-ignore: decorator
+@inline export function storeLanes(y: v128, out: usize, cmax: u32): void {
   if (cmax == 4) {
     v128.store(out, y);
   } else {
@@ -65,7 +85,7 @@ import { groupBlockBytes, qsumTable } from "./layout";
 }
 
 // @ts-ignore: decorator
-@inline function loadPartial(p: usize, count: u32): v128 {
+@inline export function loadPartial(p: usize, count: u32): v128 {
   let v = f32x4.splat(0);
   v = f32x4.replace_lane(v, 0, load<f32>(p));
   if (count > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
@@ -125,47 +145,62 @@ const SEG_OCTETS: u32 = 512;
     const za = load<i32>(azp + (<usize>r << 2));
     const rowA = a16 + ((<usize>r * kp) << 1);
     scaleRow(rowA, kp);
-    let hdr = w;
-    for (let g: u32 = 0; g < groups; g++) {
-      const col = g * 4;
-      const cmax = min<u32>(4, n - col);
-      let facc = f32x4.splat(0);
-      let pa = rowA;
-      if (bs <= (SEG_OCTETS << 3)) {
-        for (let b: u32 = 0; b < nb; b++) {
-          let pw = hdr + 32;
-          const end = pw + (<usize>bs << 1);
-          let vacc = i32x4.splat(0);
-          do {
-            vacc = i32x4.add(vacc, octet(pw, pa, m0, m1, m2));
-            pa += 16;
-            pw += 16;
-          } while (pw < end);
-          const rb = (<usize>r * nb + b) << 2;
-          facc = blockEnd(isFloat, i32x4.shr_s(vacc, 8), hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
-            facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
-          hdr += gbb;
-        }
-      } else {
-        // Blocks longer than 4096 values: a shifted partial sum per 4096.
-        for (let b: u32 = 0; b < nb; b++) {
-          let pw = hdr + 32;
-          let s = i32x4.splat(0);
-          for (let o0: u32 = 0; o0 < (bs >> 3); o0 += SEG_OCTETS) {
-            const segEnd = pw + (<usize>min<u32>(SEG_OCTETS, (bs >> 3) - o0) << 4);
+    if (bs <= (SEG_OCTETS << 3)) {
+      // K chunk by chunk (layout.ts), all column groups per chunk: the chunk's activations stay in
+      // L1 while its weights stream past in one contiguous stretch. Between chunks the float sums
+      // wait in out (stored and reloaded exactly; the bias is added after the last block).
+      const cb = chunkBlocks(bs);
+      for (let c0: u32 = 0; c0 < nb; c0 += cb) {
+        const inChunk = min<u32>(cb, nb - c0);
+        let hdr = w + <usize>c0 * groups * gbb;
+        for (let g: u32 = 0; g < groups; g++) {
+          const col = g * 4;
+          const cmax = min<u32>(4, n - col);
+          const outp = out + (<usize>(r * n + col) << 2);
+          let facc = chunkStart(isFloat, c0, outp, cmax);
+          let pa = rowA + ((<usize>c0 * bs) << 1);
+          for (let b = c0; b < c0 + inChunk; b++) {
+            let pw = hdr + 32;
+            const end = pw + (<usize>bs << 1);
             let vacc = i32x4.splat(0);
             do {
               vacc = i32x4.add(vacc, octet(pw, pa, m0, m1, m2));
               pa += 16;
               pw += 16;
-            } while (pw < segEnd);
-            s = i32x4.add(s, i32x4.shr_s(vacc, 8));
+            } while (pw < end);
+            const rb = (<usize>r * nb + b) << 2;
+            facc = blockEnd(isFloat, i32x4.shr_s(vacc, 8), hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
+              facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
+            hdr += gbb;
           }
-          const rb = (<usize>r * nb + b) << 2;
-          facc = blockEnd(isFloat, s, hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
-            facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
-          hdr += gbb;
+          chunkEnd(isFloat, facc, outp, bias, col, cmax, c0 + inChunk == nb);
         }
+      }
+      continue;
+    }
+    // Blocks longer than 4096 values (per-channel weights): a shifted partial sum per 4096.
+    for (let g: u32 = 0; g < groups; g++) {
+      const col = g * 4;
+      const cmax = min<u32>(4, n - col);
+      let facc = f32x4.splat(0);
+      let pa = rowA;
+      for (let b: u32 = 0; b < nb; b++) {
+        const hdr = blockAt(w, g, b, nb, groups, bs);
+        let pw = hdr + 32;
+        let s = i32x4.splat(0);
+        for (let o0: u32 = 0; o0 < (bs >> 3); o0 += SEG_OCTETS) {
+          const segEnd = pw + (<usize>min<u32>(SEG_OCTETS, (bs >> 3) - o0) << 4);
+          let vacc = i32x4.splat(0);
+          do {
+            vacc = i32x4.add(vacc, octet(pw, pa, m0, m1, m2));
+            pa += 16;
+            pw += 16;
+          } while (pw < segEnd);
+          s = i32x4.add(s, i32x4.shr_s(vacc, 8));
+        }
+        const rb = (<usize>r * nb + b) << 2;
+        facc = blockEnd(isFloat, s, hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
+          facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
       }
       if (isFloat) storeF32(facc, out + (<usize>(r * n + col) << 2), bias, col, cmax);
     }
@@ -222,7 +257,6 @@ export function qb4_gemm_f32_4x8c2__simd128(
 ): void {
   const nb = (k + bs - 1) / bs;
   const kp = nb * bs;
-  const gbb = groupBlockBytes(bs);
   const groups = (n + 3) >> 2;
   const blocks = (n + 7) >> 3;
   const qsums = qsumTable(w, groups, nb, bs);
@@ -239,8 +273,8 @@ export function qb4_gemm_f32_4x8c2__simd128(
     // Decode all of K for these 8 columns, and gather the blocks' scales.
     let dst = scratch;
     for (let b: u32 = 0; b < nb; b++) {
-      const h0 = w + (<usize>g0 * nb + b) * gbb;
-      const h1 = h0 + <usize>nb * gbb;
+      const h0 = blockAt(w, g0, b, nb, groups, bs);
+      const h1 = two ? blockAt(w, g0 + 1, b, nb, groups, bs) : h0;
       const z0 = i32x4.mul(v128.load(h0, 16), i32x4.splat(0x10001));
       const z1 = two ? i32x4.mul(v128.load(h1, 16), i32x4.splat(0x10001)) : zero;
       for (let o: u32 = 0; o < (bs >> 3); o++) {
