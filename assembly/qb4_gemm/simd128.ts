@@ -59,14 +59,14 @@ import { blockAt, chunkBlocks, groupBlockBytes, qsumTable } from "./layout";
 
 /** A column group's float sums at the start of K chunk c0: 0, or what the previous chunk left in out. */
 // @ts-ignore: decorator
-@inline export function chunkStart(isFloat: bool, c0: u32, outp: usize, cmax: u32): v128 {
+@inline function chunkStart(isFloat: bool, c0: u32, outp: usize, cmax: u32): v128 {
   if (!isFloat || c0 == 0) return f32x4.splat(0);
   return cmax == 4 ? v128.load(outp) : loadPartial(outp, cmax);
 }
 
 /** A column group's float sums at the end of a K chunk: + bias after the last chunk, else kept in out as they are. */
 // @ts-ignore: decorator
-@inline export function chunkEnd(isFloat: bool, facc: v128, outp: usize, bias: usize, col: u32, cmax: u32, last: bool): void {
+@inline function chunkEnd(isFloat: bool, facc: v128, outp: usize, bias: usize, col: u32, cmax: u32, last: bool): void {
   if (!isFloat) return;
   if (last) storeF32(facc, outp, bias, col, cmax);
   else storeLanes(facc, outp, cmax);
@@ -74,7 +74,7 @@ import { blockAt, chunkBlocks, groupBlockBytes, qsumTable } from "./layout";
 
 /** Stores the first cmax (1..4) float lanes of y at out. */
 // @ts-ignore: decorator
-@inline export function storeLanes(y: v128, out: usize, cmax: u32): void {
+@inline function storeLanes(y: v128, out: usize, cmax: u32): void {
   if (cmax == 4) {
     v128.store(out, y);
   } else {
@@ -85,7 +85,7 @@ import { blockAt, chunkBlocks, groupBlockBytes, qsumTable } from "./layout";
 }
 
 // @ts-ignore: decorator
-@inline export function loadPartial(p: usize, count: u32): v128 {
+@inline function loadPartial(p: usize, count: u32): v128 {
   let v = f32x4.splat(0);
   v = f32x4.replace_lane(v, 0, load<f32>(p));
   if (count > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
@@ -131,8 +131,31 @@ import { blockAt, chunkBlocks, groupBlockBytes, qsumTable } from "./layout";
 // with K > 4096) add shifted partial sums.
 const SEG_OCTETS: u32 = 512;
 
+/**
+ * The relaxed build's octet (relaxed.ts uses it through qb4Simd): acc + Σ over one octet, lane c =
+ * column c. The low nibbles of bytes 4c..4c+3 are column c's K 0, 4, 1, 5 and the high nibbles K 2, 6,
+ * 3, 7, so two relaxed dots against two 4-byte splats of the permuted int8 activations (layout.ts)
+ * give exact sums (nibbles are 7-bit; |2 · 128 · 15| < 2^15 even where V8 uses pmaddubsw).
+ */
 // @ts-ignore: decorator
-@inline function qb4Simd(isFloat: bool, m: u32, n: u32, k: u32, bs: u32, a16: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
+@inline function octetRelaxed(pw: usize, pa: usize, acc: v128, mask: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // (compiled only into the relaxed build)
+    const v = v128.load(pw);
+    const lo = v128.and(v, mask);
+    const hi = v128.and(i16x8.shr_u(v, 4), mask);
+    return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(pa + 4), hi, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(pa), lo, acc));
+  }
+  return acc;
+}
+
+/**
+ * The one-row kernel of both SIMD builds. simd128 (relaxed = false): int16 activations scaled in
+ * place, octet() sums 256-scaled, shifted back per block (per 4096 values for longer blocks).
+ * relaxed: permuted int8 activations and octetRelaxed(), exact sums, any block length.
+ */
+// @ts-ignore: decorator
+@inline export function qb4Simd(relaxed: bool, isFloat: bool, m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
   const nb = (k + bs - 1) / bs;
   const kp = nb * bs;
   const gbb = groupBlockBytes(bs);
@@ -141,11 +164,14 @@ const SEG_OCTETS: u32 = 512;
   const m0 = i16x8.splat(0x000f);
   const m1 = i16x8.splat(0x00f0);
   const m2 = i16x8.splat(0x0f00);
+  const nibbles = i8x16.splat(15);
+  // Activation bytes per value: 2 (int16) or 1 (relaxed, int8).
+  const ash: u32 = relaxed ? 0 : 1;
   for (let r: u32 = 0; r < m; r++) {
     const za = load<i32>(azp + (<usize>r << 2));
-    const rowA = a16 + ((<usize>r * kp) << 1);
-    scaleRow(rowA, kp);
-    if (bs <= (SEG_OCTETS << 3)) {
+    const rowA = relaxed ? a8 + <usize>r * kp : a16 + ((<usize>r * kp) << 1);
+    if (!relaxed) scaleRow(rowA, kp);
+    if (relaxed || bs <= (SEG_OCTETS << 3)) {
       // K chunk by chunk (layout.ts), all column groups per chunk: the chunk's activations stay in
       // L1 while its weights stream past in one contiguous stretch. Between chunks the float sums
       // wait in out (stored and reloaded exactly; the bias is added after the last block).
@@ -158,18 +184,18 @@ const SEG_OCTETS: u32 = 512;
           const cmax = min<u32>(4, n - col);
           const outp = out + (<usize>(r * n + col) << 2);
           let facc = chunkStart(isFloat, c0, outp, cmax);
-          let pa = rowA + ((<usize>c0 * bs) << 1);
+          let pa = rowA + ((<usize>c0 * bs) << ash);
           for (let b = c0; b < c0 + inChunk; b++) {
             let pw = hdr + 32;
             const end = pw + (<usize>bs << 1);
             let vacc = i32x4.splat(0);
             do {
-              vacc = i32x4.add(vacc, octet(pw, pa, m0, m1, m2));
-              pa += 16;
+              vacc = relaxed ? octetRelaxed(pw, pa, vacc, nibbles) : i32x4.add(vacc, octet(pw, pa, m0, m1, m2));
+              pa += <usize>8 << ash;
               pw += 16;
             } while (pw < end);
             const rb = (<usize>r * nb + b) << 2;
-            facc = blockEnd(isFloat, i32x4.shr_s(vacc, 8), hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
+            facc = blockEnd(isFloat, relaxed ? vacc : i32x4.shr_s(vacc, 8), hdr, qsums + ((<usize>g * nb + b) << 4), asum + rb, za, ascale + rb,
               facc, out + ((<usize>(r * n + col) * nb + b) << 2), nb, cmax);
             hdr += gbb;
           }
@@ -208,11 +234,11 @@ const SEG_OCTETS: u32 = 512;
 }
 
 export function qb4_gemm_f32_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
-  qb4Simd(true, m, n, k, bs, a16, asum, ascale, azp, w, out, bias);
+  qb4Simd(false, true, m, n, k, bs, a16, a8, asum, ascale, azp, w, out, bias);
 }
 
 export function qb4_gemm_int32_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
-  qb4Simd(false, m, n, k, bs, a16, asum, ascale, azp, w, out, bias);
+  qb4Simd(false, false, m, n, k, bs, a16, a8, asum, ascale, azp, w, out, bias);
 }
 
 // 4×8 tile for M ≥ 4 (float output). Per block of 8 columns, all of K is decoded once into `scratch`
