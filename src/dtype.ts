@@ -25,9 +25,6 @@ export function isQuantDType(value: unknown): value is QuantDType {
   return value === "int8" || value === "uint8" || value === "int4" || value === "uint4";
 }
 
-export function isUnsigned(dtype: DType): boolean {
-  return dtype === "uint8" || dtype === "uint4";
-}
 
 /** Bytes needed for `size` elements (int4/uint4: ceil(size / 2)). */
 export function byteLengthOf(dtype: DType, size: number): number {

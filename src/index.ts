@@ -13,7 +13,7 @@
  */
 
 import "./dispose-symbol.js";
-export { createQkern, type CreateOptions } from "./runtime/create.js";
+export { createQkern, type CreateOptions } from "./create.js";
 export { detect, type Detection } from "./runtime/detect.js";
 export type { Isa } from "./runtime/load.js";
 export type { KernelFn, LinearMemory, MemoryStats } from "./runtime/runtime.js";
@@ -53,11 +53,19 @@ export { SPARSE_THRESHOLD, SPARSE_THRESHOLD_SMALL_K } from "./ops/pack-gemm-weig
 export { conv2d, packConvWeights, PackedConvWeights, type Conv2dOptions, type PackConvOptions } from "./ops/conv2d.js";
 export { add, type AddOptions } from "./ops/add.js";
 export { activation, activationTable, type ActivationFn, type ActivationOptions } from "./ops/activation.js";
-export { avgPool2d, globalAvgPool, maxPool2d, type Pool2dOptions } from "./ops/pool.js";
+export { avgPool2d } from "./ops/avg-pool2d.js";
+export { globalAvgPool } from "./ops/global-avg-pool.js";
+export { maxPool2d } from "./ops/max-pool2d.js";
+export type { Pool2dOptions } from "./ops/pool-common.js";
 export { concat, requantTable } from "./ops/concat.js";
-export { mulChannels, softmax } from "./ops/mul-channels.js";
+export { mulChannels } from "./ops/mul-channels.js";
+export { softmax } from "./ops/softmax.js";
 export { createObserver, type Observer, type ObserverKind, type ObserverOptions } from "./calibrate.js";
-export { calibrate, FloatNetwork, QuantizedNetwork, sqnr, topK, type ActivationParams, type LayerTiming, type QuantizedLayer, type QuantizeModelOptions, type RunResult } from "./models/network.js";
+export { calibrate } from "./models/calibration.js";
+export { FloatNetwork } from "./models/float-network.js";
+export { sqnr, topK } from "./models/metrics.js";
+export type { LayerTiming, RunResult } from "./models/network.js";
+export { QuantizedNetwork, type ActivationParams, type QuantizedLayer, type QuantizeModelOptions } from "./models/quantized-network.js";
 export { efficientNetLite0, mobileNetV2, MODELS, squeezeNet11, syntheticImage } from "./models/architectures.js";
 export { layerInputs, parameterCount, type Activation, type LayerSpec, type ModelSpec } from "./models/spec.js";
 export { exportWeights, importWeights, type WeightsManifest } from "./models/weights-io.js";

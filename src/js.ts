@@ -15,4 +15,4 @@
  */
 
 export * from "./index.js";
-export { createQkern, type CreateJsOptions } from "./runtime/create-js.js";
+export { createQkern, type CreateJsOptions } from "./create-js.js";

@@ -1,11 +1,10 @@
-// The output stage on the TypeScript side: multipliers from scales (DESIGN.md §4), clamp bounds
-// from fused activations, and the params block that requantizing kernels read
-// (layout documented in assembly/output/params.ts; keep both in step).
+// The output stage on the TypeScript side: multipliers from scales (docs/numerics.md) and clamp
+// bounds from fused activations. The params block the requantizing kernels read is written by the
+// binding of assembly/output (src/kernels/output.ts).
 
 import { QkernError } from "./errors.js";
 import { DTYPE_INFO, type DType } from "./dtype.js";
 import { quantizeMultiplier } from "./quant.js";
-import type { Runtime } from "./runtime/runtime.js";
 
 /**
  * `fp32`: ONNX Runtime / XNNPACK semantics, y = clamp(roundHalfEven(f32(acc) · m) + zp) with
@@ -101,40 +100,16 @@ export function clampBounds(op: string, dtype: DType, zeroPoint: number, scale: 
   return [lo, hi];
 }
 
-const HEADER = 16;
-
-/** Bytes of a params block for `channels` channels. */
-export function outputParamsBytes(stage: OutputStage, channels: number): number {
-  const cp = (channels + 3) & ~3;
-  return HEADER + (stage === "fp32" ? 4 * cp : 24 * cp);
-}
-
-/**
- * Writes a params block at `ptr` (16-byte aligned, outputParamsBytes long). Padding lanes repeat
- * the last channel so vector loads see ordinary numbers.
- */
-export function writeOutputParams(rt: Runtime, ptr: number, m: Multipliers, zeroPoint: number, qmin: number, qmax: number): void {
-  const v = rt.views();
-  const channels = m.stage === "fp32" ? m.scale.length : m.multiplier.length;
-  const cp = (channels + 3) & ~3;
-  const i32 = ptr >>> 2;
-  v.i32[i32] = zeroPoint;
-  v.i32[i32 + 1] = qmin;
-  v.i32[i32 + 2] = qmax;
-  v.i32[i32 + 3] = channels;
-  const at = (c: number): number => Math.min(c, channels - 1);
-  if (m.stage === "fp32") {
-    for (let c = 0; c < cp; c++) v.f32[i32 + 4 + c] = m.scale[at(c)] as number;
-    return;
-  }
-  for (let c = 0; c < cp; c++) {
-    const shift = m.shift[at(c)] as number;
-    const right = Math.max(-shift, 0);
-    const left = Math.max(shift, 0);
-    v.i32[i32 + 4 + c] = m.multiplier[at(c)] as number;
-    v.i32[i32 + 4 + cp + c] = 2 ** left;
-    v.i32[i32 + 4 + 2 * cp + c] = 2 ** (31 - left) - 1;
-    v.i32[i32 + 4 + 3 * cp + c] = right;
-    v.f64[((ptr + HEADER + 16 * cp) >>> 3) + c] = 2 ** -right;
-  }
+/** Real-valued clamp bounds from activation / clampMin / clampMax (float outputs). */
+export function floatClamp(op: string, options: ClampOptions): [number, number] {
+  let lo = -Infinity;
+  let hi = Infinity;
+  const act = options.activation ?? "none";
+  if (act === "relu" || act === "relu6") lo = 0;
+  if (act === "relu6") hi = 6;
+  if (act !== "none" && act !== "relu" && act !== "relu6") throw new QkernError(op, "options.activation", `must be 'none', 'relu' or 'relu6', got ${String(act)}`);
+  if (options.clampMin !== undefined) lo = Math.max(lo, options.clampMin);
+  if (options.clampMax !== undefined) hi = Math.min(hi, options.clampMax);
+  if (!(lo <= hi)) throw new QkernError(op, "options", `clamp bounds are empty: [${lo}, ${hi}]`);
+  return [lo, hi];
 }

@@ -25,8 +25,17 @@ export interface RawLayer {
   free(ptr: number): void;
   /** A kernel export by name, e.g. `f32_q8_vcvt_rows__simd128`; throws if this build lacks it. */
   kernel(name: string): KernelFn;
-  /** The registry rows this build contains. */
+  /** The registry rows this build contains (kernels, packers and layout sizes). */
   readonly kernels: readonly KernelInfo[];
+  /**
+   * Hands the instance a region of its memory for op scratch (packed activations, im2col rows, ...):
+   * [ptr, ptr + bytes), 16-byte aligned, followed by 16 readable bytes (an `alloc` block is). Ops then
+   * take scratch from it instead of the instance's own workspace; a call needing more than `bytes`
+   * takes a temporary block for that call (`memoryStats().workspaceHighWater` tells the size that
+   * would have sufficed). `null` goes back to the instance's own workspace. The caller keeps
+   * ownership: qkern never frees the region.
+   */
+  useWorkspace(region: { readonly ptr: number; readonly bytes: number } | null): void;
 }
 
 /**
@@ -60,6 +69,10 @@ export class Qkern {
       free: (ptr: number) => rt.free(ptr),
       kernel: (name: string) => rt.kernel(name),
       kernels: KERNELS.filter((k) => buildHas(rt.isa, k)),
+      useWorkspace: (region) => {
+        if (region === null) rt.workspace.trim();
+        else rt.workspace.useExternal(region.ptr, region.bytes);
+      },
     };
   }
 
@@ -104,9 +117,27 @@ export class Qkern {
     return this.make("zeros", dtype, shape, options, true);
   }
 
-  /** Bytes and allocations in use, and the reserved linear memory. */
+  /** Bytes and allocations in use, the scratch workspace, and the reserved linear memory. */
   memoryStats(): MemoryStats {
     return this.rt.stats();
+  }
+
+  /**
+   * Frees the scratch workspace: ops keep one block of scratch memory between calls (it grows to
+   * the largest scratch an op has needed, `memoryStats().workspaceBytes`); the next op allocates it
+   * again.
+   *
+   * @example
+   * ```ts
+   * const x = qk.tensor(new Float32Array(1024).fill(0.5));
+   * quantize(x, { dtype: 'int8', scale: 0.01 });
+   * console.log(qk.memoryStats().workspaceBytes > 0);  // true
+   * qk.trimWorkspace();
+   * console.log(qk.memoryStats().workspaceBytes);      // 0
+   * ```
+   */
+  trimWorkspace(): void {
+    this.rt.workspace.trim();
   }
 
   private make<D extends DType>(op: string, dtype: D, shape: readonly number[], options: TensorOptions | undefined, zeroed: boolean): Tensor<D> {

@@ -1,9 +1,9 @@
 import { QkernError } from "../errors.js";
 import { isPerAxisQuant, roundHalfEven, type PerTensorQuant } from "../quant.js";
 import { DTYPE_INFO } from "../dtype.js";
-import { pickKernel } from "../registry.js";
+import { x8Lut } from "../kernels/x8_lut.js";
 import type { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./common.js";
+import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
 
 /** Elementwise activation functions. */
 export type ActivationFn = "relu" | "relu6" | "sigmoid" | "hardSigmoid" | "swish" | "hardSwish" | "tanh";
@@ -88,9 +88,9 @@ export function activation(x: Tensor, fn: ActivationFn, options: ActivationOptio
   if (out.quant === null || isPerAxisQuant(out.quant)) throw new QkernError(op, "options.out", `needs per-tensor quantization parameters (${out})`);
   const table = activationTable(fn, input.dtype as "int8" | "uint8", input.quant, out.quant);
   const rt = input.rt;
-  withScratch(rt, op, [256], ([t]) => {
+  rt.workspace.with(op, [256], ([t]) => {
     rt.views().u8.set(table, t!);
-    pickKernel(rt, "x8_lut", "256")(input.ptr, out.ptr, input.size, t!);
+    x8Lut(rt).map(input.ptr, out.ptr, input.size, t!);
   });
   return out;
 }

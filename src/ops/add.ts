@@ -1,10 +1,9 @@
 import { QkernError } from "../errors.js";
 import { isPerAxisQuant, quantizeMultiplier, type PerTensorQuant } from "../quant.js";
-import { clampBounds, type ClampOptions, type OutputStage } from "../output-stage.js";
-import { pickKernel } from "../registry.js";
+import { clampBounds, floatClamp, type ClampOptions, type OutputStage } from "../output-stage.js";
+import { q8Vadd } from "../kernels/q8_vadd.js";
 import type { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./common.js";
-import { floatClamp } from "./gemm.js";
+import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
 
 /** Options of `add`. */
 export interface AddOptions extends ClampOptions {
@@ -63,30 +62,24 @@ export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {
   const rt = ta.rt;
   try {
     const [qmin, qmax] = clampBounds(op, out.dtype, qy.zeroPoint, qy.scale, options);
-    withScratch(rt, op, [64], ([p]) => {
-      const v = rt.views();
-      const unsigned = ta.dtype === "uint8" ? 1 : 0;
-      if (stage === "fp32") {
-        v.f32[p! >>> 2] = qa.scale;
-        v.i32[(p! >>> 2) + 1] = qa.zeroPoint;
-        v.f32[(p! >>> 2) + 2] = qb.scale;
-        v.i32[(p! >>> 2) + 3] = qb.zeroPoint;
-        v.f32[(p! >>> 2) + 4] = qy.scale;
-        v.i32.set([qy.zeroPoint, qmin, qmax], (p! >>> 2) + 5);
-        pickKernel(rt, "q8_vadd", "fp32")(ta.ptr, tb.ptr, out.ptr, ta.size, unsigned, p!);
-      } else {
-        // TFLite: twice the larger input scale as the common scale, 20 bits of headroom.
-        const twiceMax = 2 * Math.max(qa.scale, qb.scale);
-        const m1 = quantizeMultiplier(qa.scale / twiceMax);
-        const m2 = quantizeMultiplier(qb.scale / twiceMax);
-        const mo = quantizeMultiplier(twiceMax / (2 ** 20 * qy.scale));
-        if (m1.shift > 0 || m2.shift > 0 || mo.shift > 0) {
-          throw new QkernError(op, "options.stage", `fixedpoint ADD needs 2·max(sa, sb) / (2^20 · sy) < 1 (TFLite); scales a ${qa.scale}, b ${qb.scale}, y ${qy.scale}`);
-        }
-        v.i32.set([qa.zeroPoint, m1.multiplier, m1.shift, qb.zeroPoint, m2.multiplier, m2.shift, qy.zeroPoint, mo.multiplier, mo.shift, qmin, qmax], p! >>> 2);
-        pickKernel(rt, "q8_vadd", "fixedpoint")(ta.ptr, tb.ptr, out.ptr, ta.size, unsigned, p!);
+    const unsigned = ta.dtype === "uint8";
+    if (stage === "fp32") {
+      q8Vadd(rt).fp32(rt.workspace, op, ta.ptr, tb.ptr, out.ptr, ta.size, unsigned, {
+        sa: qa.scale, za: qa.zeroPoint, sb: qb.scale, zb: qb.zeroPoint, sy: qy.scale, zy: qy.zeroPoint, qmin, qmax,
+      });
+    } else {
+      // TFLite: twice the larger input scale as the common scale, 20 bits of headroom.
+      const twiceMax = 2 * Math.max(qa.scale, qb.scale);
+      const m1 = quantizeMultiplier(qa.scale / twiceMax);
+      const m2 = quantizeMultiplier(qb.scale / twiceMax);
+      const mo = quantizeMultiplier(twiceMax / (2 ** 20 * qy.scale));
+      if (m1.shift > 0 || m2.shift > 0 || mo.shift > 0) {
+        throw new QkernError(op, "options.stage", `fixedpoint ADD needs 2·max(sa, sb) / (2^20 · sy) < 1 (TFLite); scales a ${qa.scale}, b ${qb.scale}, y ${qy.scale}`);
       }
-    });
+      q8Vadd(rt).fixedpoint(rt.workspace, op, ta.ptr, tb.ptr, out.ptr, ta.size, unsigned, {
+        za: qa.zeroPoint, ma: m1, zb: qb.zeroPoint, mb: m2, zy: qy.zeroPoint, my: mo, qmin, qmax,
+      });
+    }
   } catch (e) {
     if (out !== options.out) out.dispose();
     throw e;

@@ -60,49 +60,6 @@ export function paramArrays(quant: QuantParams): { scale: Float32Array; zeroPoin
   return { scale: Float32Array.of(quant.scale), zeroPoint: Int32Array.of(quant.zeroPoint) };
 }
 
-/** Whether two sets of quantization parameters are identical. */
-export function sameQuant(a: QuantParams, b: QuantParams): boolean {
-  if (isPerAxisQuant(a) !== isPerAxisQuant(b)) return false;
-  if (!isPerAxisQuant(a) || !isPerAxisQuant(b)) {
-    const x = a as { scale: number; zeroPoint: number };
-    const y = b as { scale: number; zeroPoint: number };
-    return x.scale === y.scale && x.zeroPoint === y.zeroPoint;
-  }
-  return a.axis === b.axis && a.scale.length === b.scale.length &&
-    a.scale.every((s, i) => s === b.scale[i]) && a.zeroPoint.every((z, i) => z === b.zeroPoint[i]);
-}
-
-/**
- * Scratch memory for one call: one allocation carved into 16-byte aligned pieces of the given
- * sizes; runs `fn` with their pointers and frees the block afterwards (also when `fn` throws).
- */
-export function withScratch<T>(rt: Runtime, op: string, sizes: readonly number[], fn: (ptrs: number[]) => T): T {
-  if (rt.guards) return withGuardedScratch(rt, op, sizes, fn);
-  let total = 0;
-  const offsets: number[] = [];
-  for (const s of sizes) {
-    offsets.push(total);
-    total += Math.ceil(s / 16) * 16; // not (s + 15) & ~15: sizes may exceed 2^31 (then alloc refuses them)
-  }
-  const base = rt.alloc(total, op);
-  try {
-    return fn(offsets.map((o) => base + o));
-  } finally {
-    rt.free(base);
-  }
-}
-
-/** Guard mode: one allocation per piece, so that each piece has guard bytes of its own. */
-function withGuardedScratch<T>(rt: Runtime, op: string, sizes: readonly number[], fn: (ptrs: number[]) => T): T {
-  const ptrs: number[] = [];
-  try {
-    for (const s of sizes) ptrs.push(rt.alloc(s, op));
-    return fn(ptrs);
-  } finally {
-    for (const p of ptrs) rt.free(p);
-  }
-}
-
 /** Writes per-channel f32 scales then i32 zero points at two scratch pointers. */
 export function writeScaleZp(rt: Runtime, scalesPtr: number, zpsPtr: number, p: { scale: Float32Array; zeroPoint: Int32Array }): void {
   const v = rt.views();

@@ -1,9 +1,9 @@
 import { QkernError, describeShape } from "../errors.js";
 import { isPerAxisQuant, roundHalfEven, type PerTensorQuant } from "../quant.js";
 import { DTYPE_INFO } from "../dtype.js";
-import { pickKernel } from "../registry.js";
+import { x8Lut } from "../kernels/x8_lut.js";
 import type { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./common.js";
+import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
 
 /**
  * Concatenates NHWC tensors along the channel (last) axis, as SqueezeNet's fire modules do. 8-bit
@@ -47,7 +47,7 @@ export function concat(xs: readonly Tensor[], options: { readonly output?: { rea
   const pixels = lead.reduce((a, b) => a * b, 1);
   const esize = first.dtype === "float32" ? 4 : 1;
   const rt = first.rt;
-  withScratch(rt, op, [256], ([table]) => {
+  rt.workspace.with(op, [256], ([table]) => {
     let offset = 0;
     for (const t of xs) {
       const c = t.shape[t.shape.length - 1]!;
@@ -60,7 +60,7 @@ export function concat(xs: readonly Tensor[], options: { readonly output?: { rea
           tablePtr = table!;
         }
       }
-      pickKernel(rt, "x8_lut", "strided")(t.ptr, out.ptr + offset * esize, pixels, c * esize, channels * esize, tablePtr);
+      x8Lut(rt).strided(t.ptr, out.ptr + offset * esize, pixels, c * esize, channels * esize, tablePtr);
       offset += c;
     }
   });

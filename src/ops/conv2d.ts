@@ -1,6 +1,7 @@
 import { QkernError } from "../errors.js";
 import { isPerAxisQuant, type QuantParams } from "../quant.js";
-import { pickKernel } from "../registry.js";
+import { im2col } from "../kernels/im2col.js";
+import { PackedWeights } from "../packed-weights.js";
 import type { Qkern } from "../qkern.js";
 import type { Tensor } from "../tensor.js";
 import { axisGeometry, checkOutShape, checkSameInstance, checkTensor, pair, parsePadding } from "./common.js";
@@ -34,8 +35,7 @@ export interface PackConvOptions {
  * console.log(conv2d(x, w).shape); // [ 1, 3, 3, 8 ] (valid padding)
  * ```
  */
-export class PackedConvWeights {
-  readonly qk: Qkern;
+export class PackedConvWeights extends PackedWeights {
   readonly kh: number;
   readonly kw: number;
   readonly inChannels: number;
@@ -45,7 +45,7 @@ export class PackedConvWeights {
 
   /** @internal */
   constructor(qk: Qkern, kh: number, kw: number, ic: number, oc: number, gemmWeights: PackedGemmWeights) {
-    this.qk = qk;
+    super(qk);
     this.kh = kh;
     this.kw = kw;
     this.inChannels = ic;
@@ -53,16 +53,24 @@ export class PackedConvWeights {
     this.gemm = gemmWeights;
   }
 
-  get disposed(): boolean {
+  /** @internal */
+  protected describe(): string {
+    return `packed conv weights [${this.outChannels}, ${this.kh}x${this.kw}, ${this.inChannels}]`;
+  }
+
+  /** Whether `dispose()` was called (here or on `gemm`). */
+  override get disposed(): boolean {
     return this.gemm.disposed;
   }
 
-  dispose(): void {
-    this.gemm.dispose();
+  /** @internal The GEMM weights carry the bytes: alive when they are. */
+  override checkAlive(op: string): number {
+    return this.gemm.checkAlive(op);
   }
 
-  [Symbol.dispose](): void {
-    this.dispose();
+  /** @internal */
+  protected override onDispose(): void {
+    this.gemm.dispose();
   }
 }
 
@@ -141,8 +149,7 @@ export function conv2d(x: Tensor, w: PackedConvWeights, options: Conv2dOptions =
   if (!(w instanceof PackedConvWeights)) throw new QkernError(op, "weights", `must come from packConvWeights, got ${String(w)}`);
   const float = w.gemm.dtype === "float32";
   const input = checkTensor(op, "x", x, float ? ["float32"] : ["int8", "uint8"]);
-  w.gemm.checkAlive(op);
-  if (w.qk !== input.qk) throw new QkernError(op, "weights", `belong to another qkern instance (${w.qk.isa}) than x (${input.qk.isa})`);
+  w.checkUse(op, "x", input);
   if (input.shape.length !== 4) throw new QkernError(op, "x", `must be NHWC [N, H, W, C], got ${input}`);
   const [n, h, wd, c] = input.shape as [number, number, number, number];
   if (c !== w.inChannels) throw new QkernError(op, "x", `has ${c} channels, the weights expect ${w.inChannels} (x: ${input})`);
@@ -164,18 +171,8 @@ export function conv2d(x: Tensor, w: PackedConvWeights, options: Conv2dOptions =
   using cols = input.qk.empty(input.dtype, [n, oh, ow, k], aq === null ? {} : { quant: isPerAxisQuant(aq) ? { axis: aq.axis, scale: aq.scale, zeroPoint: aq.zeroPoint } : aq });
   if (aq !== null && isPerAxisQuant(aq)) throw new QkernError(op, "x", `needs per-tensor quantization parameters (${input})`);
   const zp = float || aq === null ? 0 : aq.zeroPoint;
-  const scratch = rt.alloc(64 + (c + 16) * esize, op);
-  try {
-    const v = rt.views();
-    v.i32.set([h, wd, c, oh, ow, w.kh, w.kw, sh, sw, dh, dw, pt, pl, wd * c * esize, ow * k * esize, 0], scratch >>> 2);
-    const zrow = scratch + 64;
-    v.u8.fill(zp & 255, zrow, zrow + (c + 16) * esize);
-    const im2col = pickKernel(rt, "im2col", "any");
-    for (let b = 0; b < n; b++) {
-      im2col(input.ptr + b * h * wd * c * esize, zrow, cols.ptr + b * oh * ow * k * esize, scratch, esize);
-    }
-  } finally {
-    rt.free(scratch);
-  }
+  im2col(rt).run(rt.workspace, op, input.ptr, cols.ptr, n, {
+    h, w: wd, c, oh, ow, kh: w.kh, kw: w.kw, sh, sw, dh, dw, pt, pl, inRow: wd * c * esize, outRow: ow * k * esize,
+  }, esize, zp);
   return gemm(cols, w.gemm, options);
 }

@@ -1,7 +1,9 @@
 import { QkernError } from "../errors.js";
 import { isPerAxisQuant, type PerTensorQuant } from "../quant.js";
-import { clampBounds, outputMultipliers, outputParamsBytes, writeOutputParams, type ClampOptions, type Multipliers, type OutputStage } from "../output-stage.js";
-import { pickKernel } from "../registry.js";
+import { f32Dwconv } from "../kernels/f32_dwconv.js";
+import { outputParams } from "../kernels/output.js";
+import { qs8Dwconv } from "../kernels/qs8_dwconv.js";
+import { clampBounds, floatClamp, outputMultipliers, type ClampOptions, type Multipliers, type OutputStage } from "../output-stage.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { Tensor } from "../tensor.js";
 import { axisGeometry, checkOutShape, checkSameInstance, checkTensor, pair, parsePadding } from "./common.js";
@@ -46,8 +48,7 @@ export function depthwiseConv2d(x: Tensor, w: PackedDepthwiseWeights, options: D
   const float = w instanceof PackedDepthwiseWeights && w.dtype === "float32";
   const input = checkTensor(op, "x", x, float ? ["float32"] : ["int8", "uint8"]);
   if (!(w instanceof PackedDepthwiseWeights)) throw new QkernError(op, "weights", `must come from packDepthwiseWeights, got ${String(w)}`);
-  const wPtr = w.checkAlive(op);
-  if (w.qk !== input.qk) throw new QkernError(op, "weights", `belong to another qkern instance (${w.qk.isa}) than x (${input.qk.isa})`);
+  const wPtr = w.checkUse(op, "x", input);
   if (input.shape.length !== 4) throw new QkernError(op, "x", `must be NHWC [N, H, W, C], got ${input}`);
   const [n, h, wd, c] = input.shape as [number, number, number, number];
   if (c < 1 || w.channels % c !== 0) {
@@ -86,44 +87,17 @@ export function depthwiseConv2d(x: Tensor, w: PackedDepthwiseWeights, options: D
   }
   const rt = input.rt;
   try {
-    const esize = float ? 4 : 1;
     const kind = float ? "float" : out.dtype === "int32" ? "int32" : stage;
     const params = kind === "float" ? floatBounds(op, rt, w, options) : kind === "int32" ? 0 : stageParams(op, rt, w, input, out, kind, options);
     const bias = float ? 0 : foldedBias(op, rt, w, za);
     if (out.size === 0) return out;
-    const pixels = h * wd;
-    const expanded = mult > 1 ? pixels * oc * esize : 0;
-    const zrowBytes = (oc + 16) * esize;
-    const scratch = rt.alloc(64 + zrowBytes + expanded + 16, op);
-    try {
-      const v = rt.views();
-      const geom = scratch >>> 2;
-      const outEsize = out.dtype === "int32" || out.dtype === "float32" ? 4 : 1;
-      v.i32.set([h, wd, oc, oh, ow, w.kh, w.kw, sh, sw, dh, dw, pt, pl, wd * oc * esize, ow * oc * outEsize, 0], geom);
-      const zrow = scratch + 64;
-      v.u8.fill(float ? 0 : za & 255, zrow, zrow + zrowBytes);
-      const exp = zrow + ((zrowBytes + 15) & ~15);
-      const taps = w.kh * w.kw;
-      const tile = taps === 9 ? "3x3p16c" : taps === 25 ? "5x5p16c" : "anyp16c";
-      const family = float ? "f32_dwconv" : input.dtype === "uint8" ? "qu8_dwconv" : "qs8_dwconv";
-      const variant = float ? "minmax" : kind;
-      const kernel = options.forceTile ? pickKernel(rt, family, `${variant}_${options.forceTile}`)
-        : pickFirst(rt, family, [`${variant}_${tile}`, `${variant}_anyp16c`, `${variant}_anyp1c`]);
-      const expand = mult > 1 ? pickKernel(rt, "qs8_dwconv", "expand") : null;
-      const inImage = pixels * c * esize;
-      const outImage = oh * ow * oc * outEsize;
-      for (let b = 0; b < n; b++) {
-        let src = input.ptr + b * inImage;
-        if (expand) {
-          expand(src, exp, pixels, c, mult, esize);
-          src = exp;
-        }
-        if (float) kernel(src, zrow, out.ptr + b * outImage, wPtr, params, scratch);
-        else kernel(src, zrow, out.ptr + b * outImage, wPtr, bias, params, scratch);
-      }
-    } finally {
-      rt.free(scratch);
-    }
+    const call = {
+      x: input.ptr, images: n, h, w: wd, c, multiplier: mult, oh, ow, kh: w.kh, kw: w.kw, sh, sw, dh, dw, pt, pl,
+      esize: float ? 4 : 1, outEsize: out.dtype === "int32" || out.dtype === "float32" ? 4 : 1, padByte: float ? 0 : za, out: out.ptr, weights: wPtr,
+      tile: options.forceTile,
+    };
+    if (kind === "float") f32Dwconv(rt).run(rt.workspace, op, { ...call, minmax: params });
+    else qs8Dwconv(rt).run(rt.workspace, op, { ...call, unsigned: input.dtype === "uint8", stage: kind, bias, params });
   } catch (e) {
     if (out !== options.out) out.dispose();
     throw e;
@@ -131,44 +105,9 @@ export function depthwiseConv2d(x: Tensor, w: PackedDepthwiseWeights, options: D
   return out;
 }
 
-function pickFirst(rt: Runtime, family: string, variants: string[]): ReturnType<typeof pickKernel> {
-  for (const v of variants) {
-    try {
-      return pickKernel(rt, family, v);
-    } catch {
-      // not in this build; try the next
-    }
-  }
-  throw new Error(`qkern internal: no ${family} kernel among ${variants.join(", ")}`);
-}
-
-/** Blocks cached on one set of weights at most; beyond, the least recently used is freed. */
-export const DEPTHWISE_CACHE_LIMIT = 8;
-
-/**
- * The per-call block `key` cached on the weights, made by `make` when missing. Least recently used
- * first out, so that a long-lived network whose parameters change call by call stays bounded; the
- * blocks one call uses are the most recent two, never evicted during that call.
- */
-function cached(rt: Runtime, w: PackedDepthwiseWeights, key: string, make: () => number): number {
-  let ptr = w.cache.get(key);
-  if (ptr !== undefined) {
-    w.cache.delete(key);
-  } else {
-    ptr = make();
-    if (w.cache.size >= DEPTHWISE_CACHE_LIMIT) {
-      const [oldKey, oldPtr] = w.cache.entries().next().value as [string, number];
-      rt.free(oldPtr);
-      w.cache.delete(oldKey);
-    }
-  }
-  w.cache.set(key, ptr);
-  return ptr;
-}
-
 /** bias − za · Σ(w − zw) per channel (padded to 16), cached per input zero point. */
 function foldedBias(op: string, rt: Runtime, w: PackedDepthwiseWeights, za: number): number {
-  return cached(rt, w, `bias|${za}`, () => {
+  return w.cachedParams(`bias|${za}`, () => {
     const cp = Math.ceil(w.channels / 16) * 16;
     const ptr = rt.alloc(4 * cp, op);
     const folded = new Int32Array(cp);
@@ -186,7 +125,7 @@ function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tens
   if (!w.hasScales) throw new QkernError(op, "weights", "have no scales (pack weights with quant params) but an 8-bit output needs them");
   const oq = out.quant as PerTensorQuant;
   const [qmin, qmax] = clampBounds(op, out.dtype, oq.zeroPoint, oq.scale, options);
-  return cached(rt, w, `${stage}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`, () => {
+  return w.cachedParams(`${stage}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`, () => {
     const cp = Math.ceil(w.channels / 16) * 16;
     const m = outputMultipliers(stage, aq.scale, scales, oq.scale, w.channels, { op, argument: out === options.out ? "options.out" : "options.output", shapes: `x: ${x}` });
     const pad = <T extends Float32Array | Int32Array>(v: T): T => {
@@ -196,24 +135,17 @@ function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tens
       return r;
     };
     const padded: Multipliers = m.stage === "fp32" ? { stage: "fp32", scale: pad(m.scale) } : { stage: "fixedpoint", multiplier: pad(m.multiplier), shift: pad(m.shift) };
-    const ptr = rt.alloc(outputParamsBytes(stage, cp), op);
-    writeOutputParams(rt, ptr, padded, oq.zeroPoint, qmin, qmax);
+    const block = outputParams(rt);
+    const ptr = rt.alloc(block.bytes(stage, cp), op);
+    block.write(ptr, padded, oq.zeroPoint, qmin, qmax);
     return ptr;
   });
 }
 
 /** Float clamp bounds [min, max] from activation / clampMin / clampMax (real units). */
 function floatBounds(op: string, rt: Runtime, w: PackedDepthwiseWeights, options: ClampOptions): number {
-  let lo = -Infinity;
-  let hi = Infinity;
-  const act = options.activation ?? "none";
-  if (act === "relu" || act === "relu6") lo = 0;
-  if (act === "relu6") hi = 6;
-  if (act !== "none" && act !== "relu" && act !== "relu6") throw new QkernError(op, "options.activation", `must be 'none', 'relu' or 'relu6', got ${String(act)}`);
-  if (options.clampMin !== undefined) lo = Math.max(lo, options.clampMin);
-  if (options.clampMax !== undefined) hi = Math.min(hi, options.clampMax);
-  if (!(lo <= hi)) throw new QkernError(op, "options", `clamp bounds are empty: [${lo}, ${hi}]`);
-  return cached(rt, w, `float|${lo}|${hi}`, () => {
+  const [lo, hi] = floatClamp(op, options);
+  return w.cachedParams(`float|${lo}|${hi}`, () => {
     const ptr = rt.alloc(8, op);
     rt.views().f32.set([lo, hi], ptr >>> 2);
     return ptr;

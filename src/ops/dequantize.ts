@@ -1,7 +1,9 @@
 import { QkernError } from "../errors.js";
-import { pickKernel } from "../registry.js";
+import { q4Q8 } from "../kernels/q4_q8.js";
+import { q8F32Vcvt } from "../kernels/q8_f32_vcvt.js";
+import { qs32F32Vcvt } from "../kernels/qs32_f32_vcvt.js";
 import { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor, paramArrays, paramLayout, runOrDispose, withScratch, writeScaleZp } from "./common.js";
+import { checkOutShape, checkSameInstance, checkTensor, paramArrays, paramLayout, runOrDispose, writeScaleZp } from "./common.js";
 
 /**
  * ONNX DequantizeLinear: y = f32(q − zeroPoint) · scale, per tensor or per axis, from int8, uint8,
@@ -29,24 +31,24 @@ export function dequantize(q: Tensor, out?: Tensor): Tensor<"float32"> {
   const params = paramArrays(input.quant);
   const rt = input.rt;
   const nibbles = input.dtype === "int4" || input.dtype === "uint4";
-  const unsigned = input.dtype === "uint8" || input.dtype === "uint4" ? 1 : 0;
+  const unsigned = input.dtype === "uint8" || input.dtype === "uint4";
   const channels = params.scale.length;
-  runOrDispose(y, out, () => withScratch(rt, op, [4 * channels, 4 * channels, nibbles ? input.size : 0], ([scales, zps, bytes]) => {
+  runOrDispose(y, out, () => rt.workspace.with(op, [4 * channels, 4 * channels, nibbles ? input.size : 0], ([scales, zps, bytes]) => {
     writeScaleZp(rt, scales!, zps!, params);
     if (input.dtype === "int32") {
-      if (layout.layout === "cols") pickKernel(rt, "qs32_f32_vcvt", "cols")(input.ptr, y.ptr, layout.rows, layout.cols, scales!);
-      else pickKernel(rt, "qs32_f32_vcvt", "rows")(input.ptr, y.ptr, layout.rows, layout.cols, scales!, layout.channels);
+      if (layout.layout === "cols") qs32F32Vcvt(rt).cols(input.ptr, y.ptr, layout.rows, layout.cols, scales!);
+      else qs32F32Vcvt(rt).rows(input.ptr, y.ptr, layout.rows, layout.cols, scales!, layout.channels);
       return;
     }
     let src = input.ptr;
     if (nibbles) {
-      pickKernel(rt, "q4_q8", "unpack")(src, bytes!, input.size, unsigned);
+      q4Q8(rt).unpack(src, bytes!, input.size, unsigned);
       src = bytes!;
     }
     if (layout.layout === "cols") {
-      pickKernel(rt, "q8_f32_vcvt", "cols")(src, y.ptr, layout.rows, layout.cols, scales!, zps!, unsigned);
+      q8F32Vcvt(rt).cols(src, y.ptr, layout.rows, layout.cols, scales!, zps!, unsigned);
     } else {
-      pickKernel(rt, "q8_f32_vcvt", "rows")(src, y.ptr, layout.rows, layout.cols, scales!, zps!, layout.channels, unsigned);
+      q8F32Vcvt(rt).rows(src, y.ptr, layout.rows, layout.cols, scales!, zps!, layout.channels, unsigned);
     }
   }));
   return y;

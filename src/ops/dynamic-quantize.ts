@@ -1,8 +1,8 @@
 import { QkernError } from "../errors.js";
 import { chooseQuantParams } from "../quant.js";
-import { pickKernel } from "../registry.js";
+import { f32Rminmax } from "../kernels/f32_rminmax.js";
 import type { Tensor } from "../tensor.js";
-import { checkTensor, withScratch } from "./common.js";
+import { checkTensor } from "./common.js";
 import { quantize } from "./quantize.js";
 
 /** Options of `dynamicQuantize`. */
@@ -63,8 +63,8 @@ export function dynamicQuantize(x: Tensor, options: DynamicQuantizeOptions = {})
 function rowRanges(op: string, x: Tensor, rows: number, cols: number): Array<[number, number]> {
   const rt = x.rt;
   const ptr = x.ptr;
-  return withScratch(rt, op, [16 * Math.max(rows, 1)], ([out]) => {
-    pickKernel(rt, "f32_rminmax", "rows")(ptr, rows, cols, out!);
+  return rt.workspace.with(op, [16 * Math.max(rows, 1)], ([out]) => {
+    f32Rminmax(rt).rows(ptr, rows, cols, out!);
     const v = rt.views();
     const ranges: Array<[number, number]> = [];
     for (let r = 0; r < rows; r++) {

@@ -1,17 +1,12 @@
 import { QkernError } from "../errors.js";
 import type { Int4Weights } from "../int4.js";
-import { isPerAxisQuant, type PerTensorQuant } from "../quant.js";
+import { qb4Gemm, type BlockActivations, type BlockGemmCall } from "../kernels/qb4_gemm.js";
+import { PackedWeights } from "../packed-weights.js";
+import { isPerAxisQuant } from "../quant.js";
 import type { Qkern } from "../qkern.js";
-import { hasKernel, pickKernel } from "../registry.js";
-import type { KernelFn, Runtime } from "../runtime/runtime.js";
+import type { Workspace } from "../runtime/workspace.js";
 import type { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor, withScratch } from "./common.js";
-
-/** Bytes of one packed group of 4 columns for one block (assembly/qb4_gemm/layout.ts). */
-/** Bytes per group of 4 columns and K block: scales and zero points (32), then the nibbles (assembly/qb4_gemm/layout.ts). */
-function groupBlockBytes(bs: number): number {
-  return 32 + 2 * bs;
-}
+import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
 
 /**
  * Block-wise 4-bit weights packed once for `gemmInt4`. Dispose when done.
@@ -23,8 +18,7 @@ function groupBlockBytes(bs: number): number {
  * console.log(w.k, w.n, w.blockSize, w.byteLength); // 64 8 32 512
  * ```
  */
-export class PackedInt4Weights {
-  readonly qk: Qkern;
+export class PackedInt4Weights extends PackedWeights {
   readonly n: number;
   readonly k: number;
   readonly blockSize: number;
@@ -36,63 +30,43 @@ export class PackedInt4Weights {
   /** float32 bias [N] or null. */
   readonly bias: Float32Array | null;
   /** @internal */
-  readonly rt: Runtime;
-  /** @internal */
-  private address: number;
-  /** @internal */
-  private biasAddress = 0;
+  readonly biasPtr: number;
 
   /** @internal */
   constructor(qk: Qkern, w: Int4Weights, bias: Float32Array | null) {
+    super(qk);
     const op = "packInt4Weights";
-    this.qk = qk;
-    this.rt = qk.rt;
     this.n = w.n;
     this.k = w.k;
     this.blockSize = w.blockSize;
     this.bias = bias;
-    const nb = Math.ceil(w.k / w.blockSize);
-    this.byteLength = Math.ceil(w.n / 4) * nb * (groupBlockBytes(w.blockSize) + 16);
     const rt = this.rt;
-    this.address = rt.alloc(this.byteLength, op);
+    const kernels = qb4Gemm(rt);
+    this.byteLength = kernels.packedBytes(w.k, w.n, w.blockSize);
+    let biasPtr = 0;
     try {
+      const dst = this.allocate(this.byteLength, op);
       if (bias) {
-        this.biasAddress = rt.alloc(4 * w.n, op);
-        rt.views().f32.set(bias, this.biasAddress >>> 2);
+        biasPtr = this.own(4 * w.n, op);
+        rt.views().f32.set(bias, biasPtr >>> 2);
       }
-      withScratch(rt, op, [w.q.length, 4 * w.scales.length, w.zeroPoints.length], ([q, scales, zps]) => {
+      rt.workspace.with(op, [w.q.length, 4 * w.scales.length, w.zeroPoints.length], ([q, scales, zps]) => {
         const v = rt.views();
         v.u8.set(w.q, q!);
         v.f32.set(w.scales, scales! >>> 2);
         v.u8.set(w.zeroPoints, zps!);
-        pickKernel(rt, "qb4_gemm", "packw")(q!, w.k, scales!, zps!, w.n, w.k, w.blockSize, this.address);
+        kernels.pack(q!, w.k, scales!, zps!, w.n, w.k, w.blockSize, dst);
       });
     } catch (e) {
       this.dispose();
       throw e;
     }
-  }
-
-  get disposed(): boolean {
-    return this.address === 0;
+    this.biasPtr = biasPtr;
   }
 
   /** @internal */
-  checkAlive(op: string): [number, number] {
-    if (this.address === 0) throw new QkernError(op, "weights", `packed int4 weights [K=${this.k}, N=${this.n}] were disposed`);
-    return [this.address, this.biasAddress];
-  }
-
-  /** Frees the packed bytes. Idempotent. */
-  dispose(): void {
-    if (this.address !== 0) this.rt.free(this.address);
-    if (this.biasAddress !== 0) this.rt.free(this.biasAddress);
-    this.address = 0;
-    this.biasAddress = 0;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
+  protected describe(): string {
+    return `packed int4 weights [K=${this.k}, N=${this.n}]`;
   }
 }
 
@@ -168,29 +142,25 @@ export interface GemmInt4Options {
 export function gemmInt4(x: Tensor, w: PackedInt4Weights, options: GemmInt4Options = {}): Tensor {
   const op = "gemmInt4";
   if (!(w instanceof PackedInt4Weights)) throw new QkernError(op, "weights", `must come from packInt4Weights, got ${String(w)}`);
-  const [wPtr, biasPtr] = w.checkAlive(op);
-  return blockGemm(op, "qb4_gemm", x, { qk: w.qk, n: w.n, k: w.k, blockSize: w.blockSize, ptr: wPtr, biasPtr }, options);
+  return blockGemm(op, x, w, options, (ws, call) => qb4Gemm(w.rt).run(ws, op, call));
 }
 
 /** @internal The packed weights a block-wise GEMM needs. */
-export interface BlockWeights {
-  readonly qk: Qkern;
+export interface BlockWeights extends PackedWeights {
   readonly n: number;
   readonly k: number;
   readonly blockSize: number;
-  readonly ptr: number;
   readonly biasPtr: number;
 }
 
-/** @internal Shared by gemmInt4 and gemmPalettized: activation packing, kernel choice, call. */
-export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights, options: GemmInt4Options): Tensor {
+/** @internal Shared by gemmInt4 and gemmPalettized: checks, output, activation parameters; `run` calls the family. */
+export function blockGemm(op: string, x: Tensor, w: BlockWeights, options: GemmInt4Options, run: (ws: Workspace, call: BlockGemmCall) => void): Tensor {
   const input = checkTensor(op, "x", x, ["float32", "int8", "uint8"]);
-  if (w.qk !== input.qk) throw new QkernError(op, "weights", `belong to another qkern instance (${w.qk.isa}) than x (${input.qk.isa})`);
+  const wPtr = w.checkUse(op, "x", input);
   if (input.shape.length !== 2 || input.shape[1] !== w.k) throw new QkernError(op, "x", `must be [M, K] with K = ${w.k}, got ${input}`);
   const m = input.shape[0] as number;
   const { n, k, blockSize: bs } = w;
   const nb = Math.ceil(k / bs);
-  const kp = nb * bs;
   const outKind = options.output ?? "float32";
   if (outKind !== "float32" && outKind !== "int32") throw new QkernError(op, "options.output", `must be 'float32' or 'int32', got ${String(outKind)}`);
   const mode = options.activations ?? "per-block";
@@ -202,41 +172,19 @@ export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights
     checkSameInstance(op, input, [["options.out", out]]);
     checkOutShape(op, "options.out", out, outShape, () => `x: ${input}`);
   } else out = input.qk.empty(outKind, outShape);
-  const rt = input.rt;
   const q = input.quant;
   try {
-    if (input.dtype !== "float32") {
+    let act: BlockActivations;
+    if (input.dtype === "float32") act = { dtype: "float32", perBlock: mode === "per-block" };
+    else {
       if (q === null) throw new QkernError(op, "x", `needs quantization parameters (per tensor or per row) (${input})`);
       if (isPerAxisQuant(q) && q.axis !== 0) throw new QkernError(op, "x", `per-axis parameters must be per row (axis 0), got axis ${q.axis}`);
+      act = isPerAxisQuant(q) ? { dtype: input.dtype, za: q.zeroPoint, scale: q.scale } : { dtype: input.dtype, za: q.zeroPoint, scale: q.scale };
     }
     if (m === 0) return out;
-    // M ≥ 4 rows of float output from int4 weights: the 4×8 tile decodes each block once for all rows.
-    const tile4 = family === "qb4_gemm" && outKind === "float32" && hasKernel(rt, family, "f32_4x8c2") &&
-      (options.forceTile === "4x8c2" || (options.forceTile === undefined && options.forceIsa === undefined && m >= 4));
-    const sizes = [2 * m * kp, m * kp, 4 * m * nb, 4 * m * nb, 4 * m, 4 * m, 4 * m, tile4 ? 16 * kp + 32 * nb : 0];
-    withScratch(rt, op, sizes, ([a16, a8, asum, ascale, azp, za, sa, decoded]) => {
-      if (input.dtype === "float32") {
-        pickKernel(rt, "qb4_gemm", "packa_f32")(input.ptr, m, k, bs, mode === "per-block" ? bs : kp, a16!, a8!, asum!, ascale!, azp!);
-      } else {
-        const v = rt.views();
-        const perRow = isPerAxisQuant(q!);
-        if (perRow) {
-          v.i32.set(q.zeroPoint, za! >>> 2);
-          v.f32.set(q.scale, sa! >>> 2);
-        } else {
-          v.i32[za! >>> 2] = (q as PerTensorQuant).zeroPoint;
-          v.f32[sa! >>> 2] = (q as PerTensorQuant).scale;
-        }
-        pickKernel(rt, "qb4_gemm", "packa_q8")(input.ptr, m, k, bs, input.dtype === "uint8" ? 1 : 0, za!, perRow ? 4 : 0, sa!, perRow ? 4 : 0,
-          a16!, a8!, asum!, ascale!, azp!);
-      }
-      if (tile4) {
-        pickKernel(rt, family, "f32_4x8c2")(m, n, k, bs, a16!, asum!, ascale!, azp!, w.ptr, out.ptr, w.biasPtr, decoded!);
-        return;
-      }
-      const variant = `${outKind === "float32" ? "f32" : "int32"}_1x4c32`;
-      const kernel: KernelFn = options.forceIsa ? rt.kernel(`${family}_${variant}__${options.forceIsa}`) : pickKernel(rt, family, variant);
-      kernel(m, n, k, bs, a16!, a8!, asum!, ascale!, azp!, w.ptr, out.ptr, w.biasPtr);
+    run(input.rt.workspace, {
+      x: input.ptr, m, n, k, bs, act, stage: outKind === "float32" ? "dequant" : "int32", out: out.ptr, w: wPtr, bias: w.biasPtr,
+      tile: options.forceTile, isa: options.forceIsa,
     });
   } catch (e) {
     if (out !== options.out) out.dispose();

@@ -1,10 +1,9 @@
 import { QkernError } from "../errors.js";
+import { qp4Gemm } from "../kernels/qp4_gemm.js";
+import { PackedWeights } from "../packed-weights.js";
 import type { PalettizedWeights } from "../palettize.js";
 import type { Qkern } from "../qkern.js";
-import { pickKernel } from "../registry.js";
-import type { Runtime } from "../runtime/runtime.js";
 import type { Tensor } from "../tensor.js";
-import { withScratch } from "./common.js";
 import { blockGemm, type GemmInt4Options } from "./gemm-int4.js";
 
 /**
@@ -17,70 +16,49 @@ import { blockGemm, type GemmInt4Options } from "./gemm-int4.js";
  * console.log(w.k, w.n, w.blockSize); // 64 8 128
  * ```
  */
-export class PackedPalettizedWeights {
-  readonly qk: Qkern;
+export class PackedPalettizedWeights extends PackedWeights {
   readonly n: number;
   readonly k: number;
   /** Activations are quantized (and sums kept exact) per block of this many K values. */
   readonly blockSize: number;
   readonly byteLength: number;
   /** @internal */
-  readonly rt: Runtime;
-  /** @internal */
-  private address: number;
-  /** @internal */
-  private biasAddress = 0;
+  readonly biasPtr: number;
 
   /** @internal */
   constructor(qk: Qkern, p: PalettizedWeights, bias: Float32Array | null, blockSize: number) {
+    super(qk);
     const op = "packPalettizedWeights";
-    this.qk = qk;
-    this.rt = qk.rt;
     this.n = p.n;
     this.k = p.k;
     this.blockSize = blockSize;
-    const nb = Math.ceil(p.k / blockSize);
-    this.byteLength = Math.ceil(p.n / 4) * (64 + nb * (64 + 2 * blockSize));
     const rt = this.rt;
-    this.address = rt.alloc(this.byteLength, op);
+    const kernels = qp4Gemm(rt);
+    this.byteLength = kernels.packedBytes(p.k, p.n, blockSize);
+    let biasPtr = 0;
     try {
+      const dst = this.allocate(this.byteLength, op);
       if (bias) {
-        this.biasAddress = rt.alloc(4 * p.n, op);
-        rt.views().f32.set(bias, this.biasAddress >>> 2);
+        biasPtr = this.own(4 * p.n, op);
+        rt.views().f32.set(bias, biasPtr >>> 2);
       }
-      const perChannel = p.granularity === "channel";
-      withScratch(rt, op, [p.indices.length, p.codebooks.length, 4 * p.scales.length], ([idx, cb, sc]) => {
+      rt.workspace.with(op, [p.indices.length, p.codebooks.length, 4 * p.scales.length], ([idx, cb, sc]) => {
         const v = rt.views();
         v.u8.set(p.indices, idx!);
         v.i8.set(p.codebooks, cb!);
         v.f32.set(p.scales, sc! >>> 2);
-        pickKernel(rt, "qp4_gemm", "packw")(idx!, p.k, cb!, perChannel ? 16 : 0, sc!, perChannel ? 4 : 0, p.n, p.k, blockSize, this.address);
+        kernels.pack(idx!, p.k, cb!, sc!, p.granularity === "channel", p.n, p.k, blockSize, dst);
       });
     } catch (e) {
       this.dispose();
       throw e;
     }
-  }
-
-  get disposed(): boolean {
-    return this.address === 0;
+    this.biasPtr = biasPtr;
   }
 
   /** @internal */
-  checkAlive(op: string): [number, number] {
-    if (this.address === 0) throw new QkernError(op, "weights", `packed palettized weights [K=${this.k}, N=${this.n}] were disposed`);
-    return [this.address, this.biasAddress];
-  }
-
-  dispose(): void {
-    if (this.address !== 0) this.rt.free(this.address);
-    if (this.biasAddress !== 0) this.rt.free(this.biasAddress);
-    this.address = 0;
-    this.biasAddress = 0;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
+  protected describe(): string {
+    return `packed palettized weights [K=${this.k}, N=${this.n}]`;
   }
 }
 
@@ -141,6 +119,5 @@ export function packPalettizedWeights(qk: Qkern, p: PalettizedWeights, options: 
 export function gemmPalettized(x: Tensor, w: PackedPalettizedWeights, options: GemmInt4Options = {}): Tensor {
   const op = "gemmPalettized";
   if (!(w instanceof PackedPalettizedWeights)) throw new QkernError(op, "weights", `must come from packPalettizedWeights, got ${String(w)}`);
-  const [ptr, biasPtr] = w.checkAlive(op);
-  return blockGemm(op, "qp4_gemm", x, { qk: w.qk, n: w.n, k: w.k, blockSize: w.blockSize, ptr, biasPtr }, options);
+  return blockGemm(op, x, w, options, (ws, call) => qp4Gemm(w.rt).run(ws, op, call));
 }

@@ -1,11 +1,12 @@
-// Packing of depthwise weights (layout in assembly/qs8_dwconv/layout.ts): int8/uint8 weights become
-// int16 w − zw interleaved by tap pairs in tiles of 16 channels with Σw per channel; float32
-// weights become tiles of 16 channels with the bias in front. Done once, in TypeScript.
+// Packing of depthwise weights, once: int8/uint8 weights by qs8_dwconv_packw (int16 w − zw
+// interleaved by tap pairs in tiles of 16 channels, assembly/qs8_dwconv/layout.ts), float32 weights
+// by f32_dwconv_packw (tiles of 16 channels with the bias in front, assembly/f32_dwconv/layout.ts).
 
 import { QkernError } from "../errors.js";
+import { f32Dwconv } from "../kernels/f32_dwconv.js";
+import { qs8Dwconv } from "../kernels/qs8_dwconv.js";
+import { PackedWeights } from "../packed-weights.js";
 import { isPerAxisQuant } from "../quant.js";
-import type { Qkern } from "../qkern.js";
-import type { Runtime } from "../runtime/runtime.js";
 import type { Tensor } from "../tensor.js";
 import { checkTensor } from "./common.js";
 
@@ -30,8 +31,7 @@ export interface PackDepthwiseOptions {
  * console.log(depthwiseConv2d(x, w, { padding: 'same' }).shape); // [ 1, 4, 4, 16 ]
  * ```
  */
-export class PackedDepthwiseWeights {
-  readonly qk: Qkern;
+export class PackedDepthwiseWeights extends PackedWeights {
   readonly kh: number;
   readonly kw: number;
   /** Output channels (input channels · multiplier). */
@@ -47,18 +47,11 @@ export class PackedDepthwiseWeights {
   /** Σ over taps of (w − zw) per output channel (int8/uint8), for folding the input zero point. */
   readonly wsum: Int32Array;
   readonly byteLength: number;
-  /** @internal */
-  readonly rt: Runtime;
-  /** @internal */
-  private address: number;
-  /** @internal Per-call blocks (folded bias, output stage) cached by their inputs, freed on dispose. */
-  readonly cache = new Map<string, number>();
 
   /** @internal */
   constructor(w: Tensor, layout: "hwc" | "onnx", options: PackDepthwiseOptions) {
+    super(w.qk);
     const op = "packDepthwiseWeights";
-    this.qk = w.qk;
-    this.rt = w.rt;
     this.dtype = w.dtype as "int8" | "uint8" | "float32";
     const s = w.shape;
     let kh: number, kw: number, oc: number;
@@ -76,8 +69,7 @@ export class PackedDepthwiseWeights {
     this.kw = kw;
     this.channels = oc;
     const taps = kh * kw;
-    const values = w.toArray();
-    const at = (t: number, c: number): number => (layout === "hwc" ? values[t * oc + c]! : values[c * taps + t]!);
+    const [strideT, strideC] = layout === "hwc" ? [oc, 1] : [1, taps];
     const q = w.quant;
     const axis = layout === "hwc" ? s.length - 1 : 0;
     if (q !== null && isPerAxisQuant(q) && q.axis !== axis) {
@@ -87,68 +79,52 @@ export class PackedDepthwiseWeights {
     this.scales = this.dtype === "float32" ? null : Float32Array.from({ length: oc }, (_, c) => (q === null ? NaN : isPerAxisQuant(q) ? q.scale[c]! : q.scale));
     this.hasScales = this.dtype !== "float32" && q !== null;
     this.bias = checkBias(op, options.bias, oc, this.dtype === "float32");
-    const tiles = Math.ceil(oc / 16);
     this.wsum = new Int32Array(oc);
+    const rt = this.rt;
     if (this.dtype === "float32") {
-      const tileBytes = 64 + taps * 64;
-      this.byteLength = tiles * tileBytes;
-      this.address = this.rt.alloc(this.byteLength, op);
-      const f = new Float32Array(this.byteLength / 4);
-      for (let c = 0; c < oc; c++) {
-        const base = (c >> 4) * (tileBytes / 4) + (c & 15);
-        f[base] = this.bias[c]!;
-        for (let t = 0; t < taps; t++) f[base + 16 * (t + 1)] = at(t, c);
+      const f32 = f32Dwconv(rt);
+      this.byteLength = f32.packedBytes(taps, oc);
+      const bias = this.bias as Float32Array;
+      try {
+        const dst = this.allocate(this.byteLength, op);
+        rt.workspace.with(op, [4 * oc], ([biasPtr]) => {
+          rt.views().f32.set(bias, biasPtr! >>> 2);
+          f32.pack(w.ptr, taps, oc, strideT, strideC, biasPtr!, dst);
+        });
+      } catch (e) {
+        this.dispose();
+        throw e;
       }
-      this.rt.views().f32.set(f, this.address >>> 2);
       return;
     }
-    const pairs = Math.ceil(taps / 2);
-    const tileBytes = 64 + pairs * 64;
-    this.byteLength = tiles * tileBytes;
-    this.address = this.rt.alloc(this.byteLength, op);
-    const words = new Int32Array(this.byteLength / 4);
-    const halves = new Int16Array(words.buffer);
+    const values = w.data as Int8Array | Uint8Array;
     for (let c = 0; c < oc; c++) {
-      const tile = (c >> 4) * (tileBytes / 4);
       let sum = 0;
-      for (let t = 0; t < taps; t++) {
-        const v = at(t, c) - zp(c);
-        sum += v;
-        halves[2 * (tile + 16 + (t >> 1) * 16 + (c & 15)) + (t & 1)] = v;
-      }
-      words[tile + (c & 15)] = sum;
+      for (let t = 0; t < taps; t++) sum += values[t * strideT + c * strideC]! - zp(c);
       this.wsum[c] = sum;
     }
-    this.rt.views().i32.set(words, this.address >>> 2);
+    const i8 = qs8Dwconv(rt);
+    this.byteLength = i8.packedBytes(taps, oc);
+    try {
+      const dst = this.allocate(this.byteLength, op);
+      rt.workspace.with(op, [4 * oc], ([zps]) => {
+        rt.views().i32.set(Int32Array.from({ length: oc }, (_, c) => zp(c)), zps! >>> 2);
+        i8.pack(w.ptr, taps, oc, strideT, strideC, this.dtype === "uint8", zps!, dst);
+      });
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
   }
 
-  get disposed(): boolean {
-    return this.address === 0;
+  /** @internal */
+  protected describe(): string {
+    return `packed depthwise weights [${this.kh}x${this.kw}, C=${this.channels}]`;
   }
 
   /** Byte offset of the packed tiles (raw layer). Throws if disposed. */
   get ptr(): number {
     return this.checkAlive("ptr");
-  }
-
-  /** @internal */
-  checkAlive(op: string): number {
-    if (this.address === 0) throw new QkernError(op, "weights", `packed depthwise weights [${this.kh}x${this.kw}, C=${this.channels}] were disposed`);
-    return this.address;
-  }
-
-  /** Frees the packed tiles and cached blocks. Idempotent. */
-  dispose(): void {
-    if (this.address !== 0) {
-      this.rt.free(this.address);
-      this.address = 0;
-    }
-    for (const p of this.cache.values()) this.rt.free(p);
-    this.cache.clear();
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 }
 

@@ -1,20 +1,13 @@
 import { QkernError, describeShape } from "../errors.js";
+import { f32Gemm } from "../kernels/f32_gemm.js";
+import type { Int8GemmFamily, Int8PackCall } from "../kernels/int8-gemm.js";
+import { qs8Gemm } from "../kernels/qs8_gemm.js";
+import { qs8Spmm } from "../kernels/qs8_spmm.js";
+import { hasQs8W7Gemm, qs8W7Gemm } from "../kernels/qs8_w7_gemm.js";
+import { PackedWeights } from "../packed-weights.js";
 import { REDUCED_RANGE, isPerAxisQuant } from "../quant.js";
-import { hasKernel, pickKernel } from "../registry.js";
-import type { Qkern } from "../qkern.js";
-import type { Runtime } from "../runtime/runtime.js";
 import { Tensor } from "../tensor.js";
-import { checkTensor, withScratch } from "./common.js";
-
-/** Bytes of one packed block of 8 columns (assembly/qs8_gemm/layout.ts). */
-export function gemmBlockBytes(k: number): number {
-  return 64 + 8 * (k + (k & 1));
-}
-
-/** Bytes of one packed block of 8 columns of 7-bit weights (assembly/qs8_w7_gemm/layout.ts). */
-function w7BlockBytes(k: number): number {
-  return 96 + 8 * ((k + 3) & ~3);
-}
+import { checkTensor } from "./common.js";
 
 /** Options of `packGemmWeights`. */
 export interface PackGemmOptions {
@@ -82,9 +75,7 @@ export const SPARSE_THRESHOLD_SMALL_K = 0.85;
  * console.log(gemm(qk.tensor(new Int8Array([1, 1, 1]), [1, 3]), w).toArray()); // Int32Array(2) [ 19, -14 ]
  * ```
  */
-export class PackedGemmWeights {
-  /** Instance that owns the packed bytes. */
-  readonly qk: Qkern;
+export class PackedGemmWeights extends PackedWeights {
   /** Reduction length K and output columns N. */
   readonly k: number;
   readonly n: number;
@@ -95,10 +86,10 @@ export class PackedGemmWeights {
   /** Packed with `reduceRange: true`: the values are 7-bit (int8 in [−64, 63], uint8 in [0, 127]). */
   readonly reduceRange: boolean;
   /**
-   * @internal Dense layout: `c2` (assembly/qs8_gemm/layout.ts) or `w7` (7-bit weights packed for the
-   * relaxed kernels, assembly/qs8_w7_gemm/layout.ts).
+   * @internal The kernel family the bytes are packed for: qs8_gemm, qs8_w7_gemm (7-bit weights in
+   * the relaxed build) or qs8_spmm (sparse); null for float32 weights (f32_gemm).
    */
-  readonly packing: "c2" | "w7";
+  readonly kernels: Int8GemmFamily | null;
   /** Fraction of 1×4 blocks along K whose 4 weights all equal the zero point. */
   readonly blockSparsity: number;
   /** Bytes the dense packing takes (equal to byteLength when dense). */
@@ -115,12 +106,6 @@ export class PackedGemmWeights {
   readonly floatBias: Float32Array | null;
   /** Bytes of packed storage (dense or sparse). */
   readonly byteLength: number;
-  /** @internal */
-  readonly rt: Runtime;
-  /** @internal */
-  private address: number;
-  /** @internal Output-stage params blocks cached by key, freed on dispose. */
-  readonly stageCache = new Map<string, number>();
   /** @internal The inputs of the last 8-bit stage lookup, to skip building its key when repeated. */
   lastStage: {
     readonly kind: string; readonly aScale: number; readonly outScale: number; readonly outZeroPoint: number; readonly outDtype: string;
@@ -129,17 +114,18 @@ export class PackedGemmWeights {
 
   /** @internal */
   constructor(b: Tensor<"int8" | "uint8" | "float32">, k: number, n: number, layout: "kn" | "nk", options: PackGemmOptions) {
+    super(b.qk);
     const op = "packGemmWeights";
-    this.qk = b.qk;
-    this.rt = b.rt;
     this.k = k;
     this.n = n;
     this.dtype = b.dtype;
     this.reduceRange = options.reduceRange ?? false;
     if (typeof this.reduceRange !== "boolean") throw new QkernError(op, "options.reduceRange", `must be true or false, got ${String(this.reduceRange)}`);
+    const rt = this.rt;
+    const [strideK, strideN] = layout === "kn" ? [n, 1] : [1, k];
     if (b.dtype === "float32") {
       if (this.reduceRange) throw new QkernError(op, "options.reduceRange", `applies to int8/uint8 weights, got ${b}`);
-      this.packing = "c2";
+      this.kernels = null;
       this.scales = null;
       this.zeroPoints = new Int32Array(n);
       this.maxAbsB = 0;
@@ -148,15 +134,14 @@ export class PackedGemmWeights {
       this.blockSparsity = 0;
       this.floatBias = options.floatBias === undefined ? null : Float32Array.from(checkVector(op, "options.floatBias", options.floatBias, n, false)!);
       if (options.bias !== undefined) throw new QkernError(op, "options.bias", "float32 weights take floatBias, not an int32 bias");
-      this.byteLength = this.denseByteLength = Math.ceil(n / 8) * 32 * (k + 1);
-      const rt = this.rt;
-      this.address = rt.alloc(this.byteLength, op);
+      const f32 = f32Gemm(rt);
+      this.byteLength = this.denseByteLength = f32.packedBytes(k, n);
       const fb = this.floatBias;
       try {
-        withScratch(rt, op, [fb ? 4 * n : 0], ([biasPtr]) => {
+        const dst = this.allocate(this.byteLength, op);
+        rt.workspace.with(op, [fb ? 4 * n : 0], ([biasPtr]) => {
           if (fb) rt.views().f32.set(fb, biasPtr! >>> 2);
-          const [strideK, strideN] = layout === "kn" ? [n, 1] : [1, k];
-          pickKernel(rt, "f32_gemm", "packw")(b.ptr, k, n, strideK, strideN, fb ? biasPtr! : 0, this.address);
+          f32.pack(b.ptr, k, n, strideK, strideN, fb ? biasPtr! : 0, dst);
         });
       } catch (e) {
         this.dispose();
@@ -181,9 +166,8 @@ export class PackedGemmWeights {
     if (bias) for (const v of bias) maxBias = Math.max(maxBias, Math.abs(v));
     this.maxAbsBias = maxBias;
     this.floatBias = options.floatBias === undefined ? null : Float32Array.from(checkVector(op, "options.floatBias", options.floatBias, n, false)!);
-    const rt = this.rt;
-    this.packing = this.reduceRange && hasKernel(rt, "qs8_w7_gemm", "packw") ? "w7" : "c2";
-    this.denseByteLength = Math.ceil(n / 8) * (this.packing === "w7" ? w7BlockBytes(k) : gemmBlockBytes(k));
+    const dense = this.reduceRange && hasQs8W7Gemm(rt) ? qs8W7Gemm(rt) : qs8Gemm(rt);
+    this.denseByteLength = dense.packedBytes(k, n);
     const sparse = options.sparse ?? "auto";
     if (sparse !== "auto" && sparse !== true && sparse !== false) throw new QkernError(op, "options.sparse", `must be 'auto', true or false, got ${String(sparse)}`);
     const threshold = options.sparseThreshold ?? (k < 64 ? SPARSE_THRESHOLD_SMALL_K : SPARSE_THRESHOLD);
@@ -191,68 +175,52 @@ export class PackedGemmWeights {
     let format: "dense" | "sparse" = "dense";
     let blockSparsity = 0;
     let byteLength = this.denseByteLength;
-    this.address = 0;
+    let kernels: Int8GemmFamily = dense;
     try {
-      withScratch(rt, op, [4 * n, bias ? 4 * n : 0], ([zb, biasPtr]) => {
+      rt.workspace.with(op, [4 * n, bias ? 4 * n : 0], ([zb, biasPtr]) => {
         const v = rt.views();
         v.i32.set(this.zeroPoints, zb! >>> 2);
         if (bias) v.i32.set(bias, biasPtr! >>> 2);
-        const [strideK, strideN] = layout === "kn" ? [n, 1] : [1, k];
-        const blocks = pickKernel(rt, "qs8_spmm", "count")(b.ptr, k, n, strideK, strideN, zb!, 4) as number;
+        const call: Int8PackCall = { b: b.ptr, k, n, strideK, strideN, unsigned: b.dtype === "uint8", zb: zb!, bias: bias ? biasPtr! : 0 };
+        const spmm = qs8Spmm(rt);
+        const blocks = spmm.count(call);
         blockSparsity = 1 - blocks / (n * Math.ceil(k / 4));
         format = sparse === true || (sparse === "auto" && blockSparsity >= threshold) ? "sparse" : "dense";
-        const unsigned = b.dtype === "uint8" ? 1 : 0;
         if (format === "sparse") {
-          byteLength = 16 * n + 12 * blocks;
-          this.address = rt.alloc(byteLength, op);
-          pickKernel(rt, "qs8_spmm", "packw")(b.ptr, k, n, strideK, strideN, unsigned, zb!, 4, bias ? biasPtr! : 0, this.address);
+          byteLength = spmm.packedBytes(n, blocks);
+          kernels = spmm;
+          spmm.pack(call, this.allocate(byteLength, op));
         } else {
-          this.address = rt.alloc(byteLength, op);
-          pickKernel(rt, this.packing === "w7" ? "qs8_w7_gemm" : "qs8_gemm", "packw")(b.ptr, k, n, strideK, strideN, unsigned, zb!, 4, bias ? biasPtr! : 0, this.address);
+          dense.pack(call, this.allocate(byteLength, op));
         }
       });
     } catch (e) {
       this.dispose();
       throw e;
     }
+    this.kernels = kernels;
     this.format = format;
     this.blockSparsity = blockSparsity;
     this.byteLength = byteLength;
   }
 
-  /** Whether `dispose()` was called. */
-  get disposed(): boolean {
-    return this.address === 0;
+  /** @internal */
+  protected describe(): string {
+    return `packed weights [K=${this.k}, N=${this.n}]`;
   }
 
   /**
    * Byte offset of the packed layout (assembly/qs8_gemm/layout.ts; reduce-range weights in the
-   * relaxed build: assembly/qs8_w7_gemm/layout.ts) in the instance's memory, for the raw-pointer
-   * layer. Throws if disposed.
+   * relaxed build: assembly/qs8_w7_gemm/layout.ts; sparse: assembly/qs8_spmm/pack.ts; float32:
+   * assembly/f32_gemm) in the instance's memory, for the raw-pointer layer. Throws if disposed.
    */
   get ptr(): number {
     return this.checkAlive("ptr");
   }
 
   /** @internal */
-  checkAlive(op: string): number {
-    if (this.address === 0) throw new QkernError(op, "weights", `packed weights [K=${this.k}, N=${this.n}] were disposed`);
-    return this.address;
-  }
-
-  /** Frees the packed bytes and cached parameters. Idempotent. */
-  dispose(): void {
-    if (this.address !== 0) {
-      this.rt.free(this.address);
-      this.address = 0;
-    }
-    for (const p of this.stageCache.values()) this.rt.free(p);
-    this.stageCache.clear();
+  protected override onDispose(): void {
     this.lastStage = null;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 }
 

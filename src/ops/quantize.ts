@@ -1,9 +1,10 @@
 import { QkernError } from "../errors.js";
 import { DTYPE_INFO, isQuantDType, type QuantDType } from "../dtype.js";
 import type { QuantInput } from "../quant.js";
-import { pickKernel } from "../registry.js";
+import { f32Q8Vcvt } from "../kernels/f32_q8_vcvt.js";
+import { q8Q4 } from "../kernels/q8_q4.js";
 import { Tensor } from "../tensor.js";
-import { runOrDispose, checkOutShape, checkSameInstance, checkTensor, paramArrays, paramLayout, withScratch, writeScaleZp } from "./common.js";
+import { runOrDispose, checkOutShape, checkSameInstance, checkTensor, paramArrays, paramLayout, writeScaleZp } from "./common.js";
 
 /** Target of `quantize`: the storage type plus per-tensor or per-axis parameters. */
 export type QuantizeSpec = QuantInput & { readonly dtype: QuantDType };
@@ -46,15 +47,15 @@ export function quantize(x: Tensor, target: QuantizeSpec | Tensor): Tensor {
   const params = paramArrays(quant);
   const rt = input.rt;
   const nibbles = out.dtype === "int4" || out.dtype === "uint4";
-  runOrDispose(out, target, () => withScratch(rt, op, [4 * params.scale.length, 4 * params.scale.length, nibbles ? input.size : 0], ([scales, zps, bytes]) => {
+  runOrDispose(out, target, () => rt.workspace.with(op, [4 * params.scale.length, 4 * params.scale.length, nibbles ? input.size : 0], ([scales, zps, bytes]) => {
     writeScaleZp(rt, scales!, zps!, params);
     const dst = nibbles ? bytes! : out.ptr;
     if (layout.layout === "cols") {
-      pickKernel(rt, "f32_q8_vcvt", "cols")(input.ptr, dst, layout.rows, layout.cols, scales!, zps!, qmin, qmax);
+      f32Q8Vcvt(rt).cols(input.ptr, dst, layout.rows, layout.cols, scales!, zps!, qmin, qmax);
     } else {
-      pickKernel(rt, "f32_q8_vcvt", "rows")(input.ptr, dst, layout.rows, layout.cols, scales!, zps!, layout.channels, qmin, qmax);
+      f32Q8Vcvt(rt).rows(input.ptr, dst, layout.rows, layout.cols, scales!, zps!, layout.channels, qmin, qmax);
     }
-    if (nibbles) pickKernel(rt, "q8_q4", "pack")(dst, out.ptr, input.size);
+    if (nibbles) q8Q4(rt).pack(dst, out.ptr, input.size);
   }));
   return out;
 }

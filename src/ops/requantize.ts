@@ -1,9 +1,10 @@
 import { QkernError } from "../errors.js";
 import { isPerAxisQuant, type PerTensorQuant } from "../quant.js";
-import { clampBounds, outputMultipliers, outputParamsBytes, writeOutputParams, type ClampOptions, type OutputStage } from "../output-stage.js";
-import { pickKernel } from "../registry.js";
+import { clampBounds, outputMultipliers, type ClampOptions, type OutputStage } from "../output-stage.js";
+import { outputParams } from "../kernels/output.js";
+import { qs32Q8Requant } from "../kernels/qs32_q8_requant.js";
 import { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor, paramArrays, paramLayout, runOrDispose, withScratch } from "./common.js";
+import { checkOutShape, checkSameInstance, checkTensor, paramArrays, paramLayout, runOrDispose } from "./common.js";
 
 /** Target of `requantize`: an 8-bit type with per-tensor parameters. */
 export interface RequantizeSpec {
@@ -20,7 +21,7 @@ export interface RequantizeOptions extends ClampOptions {
 
 /**
  * Requantizes int32 accumulators to int8/uint8 through one of the two exact output stages
- * (DESIGN.md §4) — the same piece the GEMM and convolution kernels use. The accumulator scale
+ * (docs/numerics.md) — the same piece the GEMM and convolution kernels use. The accumulator scale
  * (input scale · weight scale, per tensor or per output channel) comes from `acc.quant`; the
  * output scale and zero point from `target` (a spec, or an output tensor of acc's shape).
  *
@@ -72,9 +73,10 @@ export function requantize(acc: Tensor, target: RequantizeSpec | Tensor, options
     const accScales = paramArrays(accQuant).scale;
     const multipliers = outputMultipliers(stage, 1, accScales, outQuant.scale, accScales.length,
       { op, argument: target instanceof Tensor ? "out" : "target.scale", shapes: `acc: ${input}` });
-    withScratch(rt, op, [outputParamsBytes(stage, accScales.length)], ([params]) => {
-      writeOutputParams(rt, params!, multipliers, outQuant.zeroPoint, qmin, qmax);
-      pickKernel(rt, "qs32_q8_requant", `${stage}_${layout.layout}`)(input.ptr, out.ptr, layout.rows, layout.cols, params!);
+    const block = outputParams(rt);
+    rt.workspace.with(op, [block.bytes(stage, accScales.length)], ([params]) => {
+      block.write(params!, multipliers, outQuant.zeroPoint, qmin, qmax);
+      qs32Q8Requant(rt).run(stage, layout.layout, input.ptr, out.ptr, layout.rows, layout.cols, params!);
     });
   });
   return out;

@@ -1,4 +1,4 @@
-// Reference output stages (DESIGN.md §4), written from the formulas, with BigInt where a product
+// Reference output stages (docs/numerics.md), written from the formulas, with BigInt where a product
 // needs 64 bits. Deliberately the literal forms (truncating division, mask arithmetic) rather
 // than the shortcuts the kernels take, so the tests compare two derivations.
 

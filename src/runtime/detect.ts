@@ -1,4 +1,4 @@
-// Feature detection: what this engine can run. The only probing code; see DESIGN.md §3.
+// Feature detection: what this engine can run. The only probing code (docs/design.md explains the probes).
 
 /** What the current engine supports, as found by `detect()`. */
 export interface Detection {

@@ -6,6 +6,7 @@
 import { QkernError } from "../errors.js";
 import { GUARD_BYTES, Guards } from "./guard.js";
 import type { Isa } from "./load.js";
+import { Workspace } from "./workspace.js";
 
 /** A kernel export: raw pointers and integers in, nothing or a number out. */
 export type KernelFn = (...args: number[]) => number | void;
@@ -33,10 +34,17 @@ interface CoreExports {
 
 /** Memory accounting of one instance, from `qk.memoryStats()`. */
 export interface MemoryStats {
-  /** Payload bytes held by live tensors, packed weights and in-flight scratch. */
+  /** Payload bytes held by live tensors, packed weights, cached per-call parameters and in-flight scratch (not the workspace). */
   readonly bytesInUse: number;
-  /** Live allocations. */
+  /** Live allocations (not counting the workspace's block). */
   readonly allocations: number;
+  /**
+   * Bytes the scratch workspace keeps between calls (it grows to the largest scratch an op has
+   * needed and is reused; `qk.trimWorkspace()` frees it). 0 while it uses a caller's region.
+   */
+  readonly workspaceBytes: number;
+  /** The largest scratch any op call (nested calls included) has needed so far: the size a caller's workspace region would need. */
+  readonly workspaceHighWater: number;
   /** Size of the instance's linear memory (it grows on demand and never shrinks). */
   readonly bytesReserved: number;
 }
@@ -69,6 +77,8 @@ export class Runtime {
   /** Guard mode (src/runtime/guard.ts): guard bytes around every block, checked around every kernel call. */
   readonly guards: Guards | null;
   private readonly guardedKernels = new Map<string, KernelFn>();
+  /** Scratch memory of this instance's calls (src/runtime/workspace.ts). */
+  readonly workspace: Workspace;
 
   /** `exports`: a WebAssembly instance's exports, or those of the wasm2js build. `guard`: guard mode. */
   constructor(exports: Record<string, unknown>, guard = false) {
@@ -83,6 +93,7 @@ export class Runtime {
     const isa = ISA_CODES[code];
     if (isa === undefined) throw new QkernError("createQkern", "module", `not a qkern build (isa code ${code})`);
     this.isa = isa;
+    this.workspace = new Workspace(this);
   }
 
   /** Typed views of the whole memory, re-created whenever growth replaced the buffer. */
@@ -126,9 +137,13 @@ export class Runtime {
   }
 
   stats(): MemoryStats {
+    const ws = this.workspace;
+    const own = ws.ownsBlock ? 1 : 0;
     return {
-      bytesInUse: (this.core.qk_bytes_in_use() >>> 0) - (this.guards ? 2 * GUARD_BYTES * this.guards.count : 0),
-      allocations: this.core.qk_live_blocks() >>> 0,
+      bytesInUse: (this.core.qk_bytes_in_use() >>> 0) - (this.guards ? 2 * GUARD_BYTES * this.guards.count : 0) - ws.reservedBytes,
+      allocations: (this.core.qk_live_blocks() >>> 0) - own,
+      workspaceBytes: ws.reservedBytes,
+      workspaceHighWater: ws.highWaterBytes,
       bytesReserved: this.memory.buffer.byteLength,
     };
   }

@@ -1,10 +1,10 @@
 // createQkern: pick (or check) a build, compile it once, instantiate it.
 
-import { QkernError } from "../errors.js";
-import { Qkern } from "../qkern.js";
-import { detect } from "./detect.js";
-import { ISAS, compileBuild, type Isa } from "./load.js";
-import { Runtime } from "./runtime.js";
+import { QkernError } from "./errors.js";
+import { Qkern } from "./qkern.js";
+import { detect } from "./runtime/detect.js";
+import { ISAS, compileBuild, type Isa } from "./runtime/load.js";
+import { Runtime } from "./runtime/runtime.js";
 
 /** Options of `createQkern`. */
 export interface CreateOptions {

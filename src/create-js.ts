@@ -2,10 +2,10 @@
 // engines without WebAssembly (QuickJS, Hermes, locked-down embeddings). Same kernels, same
 // results, byte for byte; slower (every int64 and float32 step becomes several JS operations).
 
-import { QkernError } from "../errors.js";
-import { Qkern } from "../qkern.js";
-import { Runtime } from "./runtime.js";
-import { instantiateScalarJs } from "./scalar-js.generated.js";
+import { QkernError } from "./errors.js";
+import { Qkern } from "./qkern.js";
+import { Runtime } from "./runtime/runtime.js";
+import { instantiateScalarJs } from "./runtime/scalar-js.generated.js";
 
 /** Options of `createQkern` from `qkern/js`. */
 export interface CreateJsOptions {
