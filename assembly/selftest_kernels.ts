@@ -101,7 +101,7 @@ function dwconv(hash: u32): u32 {
     for (let t: usize = 0; t < tiles; t++) {
       for (let i: usize = 0; i < tileBytes; i += 2) store<i16>(weights + t * tileBytes + i, <i16>(<i32>(next() % 511) - 255));
     }
-    // Geometry block (qs8_dwconv/layout.ts): H W C OH OW KH KW SH SW DH DW PT PL inRow outRow.
+    // Geometry block (common/conv_geometry.ts): H W C OH OW KH KW SH SW DH DW PT PL inRow outRow.
     store<i32>(geom, h); store<i32>(geom, w, 4); store<i32>(geom, ch, 8); store<i32>(geom, oh, 12);
     store<i32>(geom, ow, 16); store<i32>(geom, kk, 20); store<i32>(geom, kk, 24); store<i32>(geom, stride, 28);
     store<i32>(geom, stride, 32); store<i32>(geom, 1, 36); store<i32>(geom, 1, 40); store<i32>(geom, pad, 44);

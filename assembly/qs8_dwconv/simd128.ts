@@ -1,4 +1,5 @@
-// simd128 depthwise convolution, NHWC, 16 channels per step (layouts in layout.ts).
+// simd128 depthwise convolution, NHWC, 16 channels per step (layouts in layout.ts, geometry in
+// ../common/conv_geometry.ts).
 //
 // For an interior output pixel (every tap inside the input) tap addresses are the window's base
 // plus the per-call TAP_OFFSETS; for a border pixel they are computed into PTRS (padding taps point
@@ -18,7 +19,8 @@
 
 import { OUT_CHANNELS, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, stageConsts, store16, store8 } from "../output/simd128";
-import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, G_PL, G_PT, G_SH, G_SW, G_W, TAP_OFFSETS, dwTileBytes, prepareTaps, tapPointers } from "./layout";
+import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, G_PL, G_PT, G_SH, G_SW, G_W, TAP_OFFSETS, prepareTaps, tapPointers } from "../common/conv_geometry";
+import { dwTileBytes } from "./layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 

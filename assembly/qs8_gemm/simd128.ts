@@ -13,8 +13,10 @@
 //
 // Exports share the scalar signature (scalar.ts). Over-reads: none beyond the packed buffers.
 
-import { OUT_ARRAYS, OUT_CHANNELS, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
+import { OUT_CHANNELS, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, stageConsts, store8, store8x2 } from "../output/simd128";
+import { storeAcc } from "../common/simd128_gemm_store";
+import { hsum, transposeStore } from "../common/simd128_transpose";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 
 const L2_CHUNK: usize = 128 * 1024;
@@ -34,26 +36,6 @@ const L1_B_BYTES: usize = 16 * 1024;
   lo = i32x4.add(lo, i32x4.sub(v128.load(blk), i32x4.mul(v128.load(blk, 32), vrs)));
   hi = i32x4.add(hi, i32x4.sub(v128.load(blk, 16), i32x4.mul(v128.load(blk, 48), vrs)));
   storeAcc(stage, lo, hi, col, nc, out, params, cp, sa, k0, k1, k2, k3);
-}
-
-/**
- * Stores one row of 8 finished accumulators through the output stage: the shared 8-wide store, or
- * GEMM's own float32 stage (acc · sa · colScale + bias). Also used by the 7-bit-weight kernels.
- */
-// @ts-ignore: decorator
-@inline export function storeAcc(
-  stage: i32, lo: v128, hi: v128, col: u32, nc: u32, out: usize, params: usize, cp: usize, sa: f32,
-  k0: v128, k1: v128, k2: v128, k3: v128,
-): void {
-  if (stage == STAGE_F32) {
-    const at = params + OUT_ARRAYS + (<usize>col << 2);
-    const vsa = f32x4.splat(sa);
-    lo = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(lo), f32x4.mul(vsa, v128.load(at))), v128.load(at + (cp << 2)));
-    hi = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(hi), f32x4.mul(vsa, v128.load(at, 16))), v128.load(at + (cp << 2), 16));
-    store8(STAGE_INT32, lo, hi, col, nc, out, params, cp, k0, k1, k2, k3);
-  } else {
-    store8(stage, lo, hi, col, nc, out, params, cp, k0, k1, k2, k3);
-  }
 }
 
 /** One 4×8 tile: rows 4g..4g+3, columns 8j..8j+7 (block `blk`, nc of its columns valid). */
@@ -284,35 +266,6 @@ export function qs8_gemm_fixedpoint_1x32c2__simd128(m: u32, n: u32, k: u32, a: u
 }
 export function qs8_gemm_f32_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
   gemvSimd(STAGE_F32, n, k, a, rowsums, w, c, params, rowScale);
-}
-
-/**
- * Stores the 4×4 transpose of 32-bit lanes: row i (lane i of x0, x1, x2, x3) at out + i·stride,
- * stride 16 (64 contiguous bytes) or 32.
- */
-// @ts-ignore: decorator
-@inline export function transposeStore(out: usize, x0: v128, x1: v128, x2: v128, x3: v128, stride: usize): void {
-  const t01lo = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5);
-  const t01hi = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7);
-  const t23lo = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5);
-  const t23hi = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7);
-  v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 0, 2));
-  // Immediate offsets (strides are constants at every call site, so the branch folds away).
-  if (stride == 16) {
-    v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 1, 3), 16);
-    v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 0, 2), 32);
-    v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 1, 3), 48);
-  } else {
-    v128.store(out, v128.shuffle<i64>(t01lo, t23lo, 1, 3), 32);
-    v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 0, 2), 64);
-    v128.store(out, v128.shuffle<i64>(t01hi, t23hi, 1, 3), 96);
-  }
-}
-
-/** Sum of the 4 int32 lanes (wrapping). */
-// @ts-ignore: decorator
-@inline export function hsum(v: v128): i32 {
-  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
 /** packa (scalar.ts contract) with 8 K values per step: widen, subtract za, transpose 4 rows. */

@@ -27,7 +27,7 @@
 
 import { OUT_CHANNELS, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, stageConsts } from "../output/simd128";
-import { storeAcc } from "../qs8_gemm/simd128";
+import { storeAcc } from "../common/simd128_gemm_store";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 
 const L2_CHUNK: usize = 128 * 1024;
