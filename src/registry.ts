@@ -69,7 +69,7 @@ const FAMILIES: ReadonlyArray<{ family: string; variants: readonly string[]; isa
   { family: "qs8_spmm", variants: ["count", "packw", "packa1", "int32_1x1", "fp32_1x1", "fixedpoint_1x1"], isas: ["scalar"] },
   { family: "qs8_spmm", variants: ["packa", "int32_8x1", "fp32_8x1", "fixedpoint_8x1"], isas: ["simd128"] },
   { family: "qs8_spmm", variants: ["packa"], isas: ["scalar"] },
-  { family: "qs8_spmv", variants: ["int32_1x1", "fp32_1x1", "fixedpoint_1x1"], isas: ["simd128"] },
+  { family: "qs8_spmm", variants: ["int32_1x1c8", "fp32_1x1c8", "fixedpoint_1x1c8"], isas: ["simd128"] },
   { family: "f32_gemm", variants: ["packw", "minmax_1x8"], isas: ["scalar"] },
   { family: "f32_gemm", variants: ["minmax_4x8"], isas: ["simd128"] },
   { family: "im2col", variants: ["any"], isas: ["scalar"] },

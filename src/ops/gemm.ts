@@ -131,13 +131,13 @@ function sparseGemm(
   const kp = (k + 3) & ~3;
   const unsigned = a.dtype === "uint8" ? 1 : 0;
   const esize = kind === "int32" ? 4 : 1;
-  const one = forceTile ? forceTile === "spmv" : m === 1 && rt.isa !== "scalar";
+  const one = forceTile ? forceTile === "1x1c8" : m === 1 && rt.isa !== "scalar";
   const bytes = one ? 2 * kp : Math.ceil(m / 8) * 8 * kp;
   const scratch = rt.alloc(bytes, op);
   try {
     if (one) {
       pickKernel(rt, "qs8_spmm", "packa1")(a.ptr, k, unsigned, za, scratch);
-      pickKernel(rt, "qs8_spmv", `${kind}_1x1`)(1, w.n, k, scratch, wPtr, out.ptr, w.n * esize, params, 0);
+      pickKernel(rt, "qs8_spmm", `${kind}_1x1c8`)(1, w.n, k, scratch, wPtr, out.ptr, w.n * esize, params, 0);
     } else {
       pickKernel(rt, "qs8_spmm", "packa")(a.ptr, m, k, k, unsigned, scratch);
       const kernel = forceTile ? pickKernel(rt, "qs8_spmm", `${kind}_${forceTile}`) : pickFirstKernel(rt, "qs8_spmm", [`${kind}_8x1`, `${kind}_1x1`]);
