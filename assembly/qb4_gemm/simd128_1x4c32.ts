@@ -167,7 +167,7 @@ const SEG_OCTETS: u32 = 512;
   }
 }
 
-export function qb4_gemm_f32_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
+export function qb4_gemm_dequant_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
   qb4Simd(false, true, m, n, k, bs, a16, a8, asum, ascale, azp, w, out, bias);
 }
 

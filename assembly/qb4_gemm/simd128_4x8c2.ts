@@ -1,4 +1,5 @@
-// simd128 block-wise 4-bit GEMM, tile 4×8 (4x8c2) for M ≥ 4 (float output; layouts in layout.ts).
+// simd128 block-wise 4-bit GEMM, tile 4×8 (4x8c2) for M ≥ 4, dequant stage only
+// (float32 output; layouts in layout.ts).
 //
 // Per block of 8 columns, all of K is decoded once into `scratch` as int16 K pairs of (q − zq)
 // (column-interleaved as the int8 GEMM's packed B: for K pair p, 16 bytes for columns 0–3 then 16
@@ -12,7 +13,7 @@
 // order: bit-identical to 1x4c32.
 // scratch: 16·Kp + 32·nb bytes (Kp = K rounded up to the block size).
 //
-// Export `qb4_gemm_f32_4x8c2__simd128(m, n, k, bs, a16, asum, ascale, azp, w, out, bias, scratch)`:
+// Export `qb4_gemm_dequant_4x8c2__simd128(m, n, k, bs, a16, asum, ascale, azp, w, out, bias, scratch)`:
 // arguments as the 1x4c32 kernels (scalar.ts) without a8, plus the scratch.
 
 import { accumulate } from "../common/simd128_block_epilogue";
@@ -44,7 +45,7 @@ const FACC = memory.data(128, 16);
   v128.store(facc, accumulate(v128.load(facc, 16), chi, shi, as), 16);
 }
 
-export function qb4_gemm_f32_4x8c2__simd128(
+export function qb4_gemm_dequant_4x8c2__simd128(
   m: u32, n: u32, k: u32, bs: u32, a16: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize, scratch: usize,
 ): void {
   const nb = (k + bs - 1) / bs;

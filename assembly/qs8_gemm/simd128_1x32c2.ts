@@ -5,7 +5,7 @@
 // Exports `qs8_gemm_<stage>_1x32c2__simd128` share the scalar signature (scalar.ts); m must be 1
 // and ldc is ignored. Over-reads: none beyond the packed buffers.
 
-import { OUT_CHANNELS, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
+import { OUT_CHANNELS, STAGE_DEQUANT, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, stageConsts } from "../output/simd128";
 import { storeAcc } from "../common/simd128_gemm_store";
 import { BLOCK_HEADER, blockBytes } from "./layout";
@@ -28,11 +28,11 @@ import { BLOCK_HEADER, blockBytes } from "./layout";
 // @ts-ignore: decorator
 @inline function gemvSimd(stage: i32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, params: usize, rowScale: usize): void {
   const kp = (k + 1) & ~1;
-  const esize: usize = stage == STAGE_INT32 || stage == STAGE_F32 ? 4 : 1;
+  const esize: usize = stage == STAGE_INT32 || stage == STAGE_DEQUANT ? 4 : 1;
   const bb = blockBytes(kp);
   const blocks = (n + 7) >> 3;
   const rs = load<i32>(rowsums);
-  const sa: f32 = stage == STAGE_F32 ? load<f32>(rowScale) : 0;
+  const sa: f32 = stage == STAGE_DEQUANT ? load<f32>(rowScale) : 0;
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
   stageConsts(stage, params);
   const k0 = v128.load(CONSTS);
@@ -110,6 +110,6 @@ export function qs8_gemm_fp32_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, 
 export function qs8_gemm_fixedpoint_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
   gemvSimd(STAGE_FIXEDPOINT, n, k, a, rowsums, w, c, params, rowScale);
 }
-export function qs8_gemm_f32_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
-  gemvSimd(STAGE_F32, n, k, a, rowsums, w, c, params, rowScale);
+export function qs8_gemm_dequant_1x32c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemvSimd(STAGE_DEQUANT, n, k, a, rowsums, w, c, params, rowScale);
 }

@@ -10,7 +10,7 @@
 // Exports `qs8_gemm_<stage>_4x8c2__simd128` share the scalar signature (scalar.ts). Over-reads:
 // none beyond the packed buffers.
 
-import { OUT_CHANNELS, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
+import { OUT_CHANNELS, STAGE_DEQUANT, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, stageConsts, store8, store8x2 } from "../output/simd128";
 import { storeAcc } from "../common/simd128_gemm_store";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
@@ -88,20 +88,20 @@ const L1_B_BYTES: usize = 16 * 1024;
     }
     return;
   }
-  const f32stage = stage == STAGE_F32;
+  const dequant = stage == STAGE_DEQUANT;
   const sa = rowScale + <usize>row * rowScaleStride;
-  storeAcc(stage, vacc0x0123, vacc0x4567, col, nc, out, params, cp, f32stage ? load<f32>(sa) : 0, k0, k1, k2, k3);
+  storeAcc(stage, vacc0x0123, vacc0x4567, col, nc, out, params, cp, dequant ? load<f32>(sa) : 0, k0, k1, k2, k3);
   if (row + 1 < m) {
     storeAcc(stage, vacc1x0123, vacc1x4567, col, nc, out + ldc, params, cp,
-      f32stage ? load<f32>(sa + rowScaleStride) : 0, k0, k1, k2, k3);
+      dequant ? load<f32>(sa + rowScaleStride) : 0, k0, k1, k2, k3);
   }
   if (row + 2 < m) {
     storeAcc(stage, vacc2x0123, vacc2x4567, col, nc, out + 2 * ldc, params, cp,
-      f32stage ? load<f32>(sa + 2 * rowScaleStride) : 0, k0, k1, k2, k3);
+      dequant ? load<f32>(sa + 2 * rowScaleStride) : 0, k0, k1, k2, k3);
   }
   if (row + 3 < m) {
     storeAcc(stage, vacc3x0123, vacc3x4567, col, nc, out + 3 * ldc, params, cp,
-      f32stage ? load<f32>(sa + 3 * rowScaleStride) : 0, k0, k1, k2, k3);
+      dequant ? load<f32>(sa + 3 * rowScaleStride) : 0, k0, k1, k2, k3);
   }
 }
 
@@ -111,7 +111,7 @@ const L1_B_BYTES: usize = 16 * 1024;
   params: usize, rowScale: usize, rowScaleStride: usize,
 ): void {
   const kp = (k + 1) & ~1;
-  const esize: usize = stage == STAGE_INT32 || stage == STAGE_F32 ? 4 : 1;
+  const esize: usize = stage == STAGE_INT32 || stage == STAGE_DEQUANT ? 4 : 1;
   const bb = blockBytes(kp);
   const gb = groupBytes(kp);
   const groups = (m + 3) >> 2;
@@ -155,6 +155,6 @@ export function qs8_gemm_fp32_4x8c2__simd128(m: u32, n: u32, k: u32, a: usize, r
 export function qs8_gemm_fixedpoint_4x8c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
   gemmSimd(STAGE_FIXEDPOINT, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
 }
-export function qs8_gemm_f32_4x8c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
-  gemmSimd(STAGE_F32, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
+export function qs8_gemm_dequant_4x8c2__simd128(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemmSimd(STAGE_DEQUANT, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
 }

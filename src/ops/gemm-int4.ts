@@ -211,7 +211,7 @@ export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights
     }
     if (m === 0) return out;
     // M ≥ 4 rows of float output from int4 weights: the 4×8 tile decodes each block once for all rows.
-    const tile4 = family === "qb4_gemm" && outKind === "float32" && hasKernel(rt, family, "f32_4x8c2") &&
+    const tile4 = family === "qb4_gemm" && outKind === "float32" && hasKernel(rt, family, "dequant_4x8c2") &&
       (options.forceTile === "4x8c2" || (options.forceTile === undefined && options.forceIsa === undefined && m >= 4));
     const sizes = [2 * m * kp, m * kp, 4 * m * nb, 4 * m * nb, 4 * m, 4 * m, 4 * m, tile4 ? 16 * kp + 32 * nb : 0];
     withScratch(rt, op, sizes, ([a16, a8, asum, ascale, azp, za, sa, decoded]) => {
@@ -231,10 +231,10 @@ export function blockGemm(op: string, family: string, x: Tensor, w: BlockWeights
           a16!, a8!, asum!, ascale!, azp!);
       }
       if (tile4) {
-        pickKernel(rt, family, "f32_4x8c2")(m, n, k, bs, a16!, asum!, ascale!, azp!, w.ptr, out.ptr, w.biasPtr, decoded!);
+        pickKernel(rt, family, "dequant_4x8c2")(m, n, k, bs, a16!, asum!, ascale!, azp!, w.ptr, out.ptr, w.biasPtr, decoded!);
         return;
       }
-      const variant = `${outKind === "float32" ? "f32" : "int32"}_1x4c32`;
+      const variant = `${outKind === "float32" ? "dequant" : "int32"}_1x4c32`;
       const kernel: KernelFn = options.forceIsa ? rt.kernel(`${family}_${variant}__${options.forceIsa}`) : pickKernel(rt, family, variant);
       kernel(m, n, k, bs, a16!, a8!, asum!, ascale!, azp!, w.ptr, out.ptr, w.biasPtr);
     });

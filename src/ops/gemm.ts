@@ -107,7 +107,7 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
     const kernels = gemmKernels(rt, family);
     const packa = options.forcePacka && !w7 ? rt.kernel(`qs8_gemm_packa__${options.forcePacka}`) : kernels.packa;
     packa(at.ptr, m, k, k, at.dtype === "uint8" ? 1 : 0, scratch + zaAt, perRowA ? 4 : 0, scratch, scratch + rowsumsAt);
-    const stage = kind === "float32" ? "f32" : kind;
+    const stage = kind === "float32" ? "dequant" : kind;
     const kernel = options.forceTile ? pickKernel(rt, family, `${stage}_${options.forceTile}`)
       : m === 1 ? kernels.one[stage] : kernels.many[stage];
     const esize = kind === "int32" || kind === "float32" ? 4 : 1;
@@ -148,7 +148,7 @@ function sparseGemm(
   }
 }
 
-type StageName = "int32" | "fp32" | "fixedpoint" | "f32";
+type StageName = "int32" | "fp32" | "fixedpoint" | "dequant";
 interface GemmKernels {
   readonly packa: KernelFn;
   readonly many: Record<StageName, KernelFn>;
@@ -167,7 +167,7 @@ function gemmKernels(rt: Runtime, family: keyof typeof TILES): GemmKernels {
   if (!byFamily) kernelCache.set(rt, (byFamily = new Map()));
   let k = byFamily.get(family);
   if (!k) {
-    const stages: StageName[] = ["int32", "fp32", "fixedpoint", "f32"];
+    const stages: StageName[] = ["int32", "fp32", "fixedpoint", "dequant"];
     const pick = (tiles: readonly string[]): Record<StageName, KernelFn> =>
       Object.fromEntries(stages.map((s) => [s, pickFirstKernel(rt, family, tiles.map((t) => `${s}_${t}`))])) as Record<StageName, KernelFn>;
     k = { packa: pickKernel(rt, family, "packa"), many: pick(TILES[family].many), one: pick(TILES[family].one) };
