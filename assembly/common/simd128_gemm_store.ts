@@ -1,7 +1,7 @@
 // The simd128 row store of the 8-bit GEMMs with 8-column blocks: 8 int32 accumulators of one row
 // through the output stage, including the dequant stage (float32 output: acc · scaleA · scaleB +
-// bias), which the shared output stage of ../output/simd128.ts does not have. Used by qs8_gemm (4x8c2, 1x32c2) and qs8_w7_gemm (relaxed
-// 4x8c4, 1x32c4).
+// bias), which the shared output stage of ../output/simd128.ts does not have. Used by qs8_gemm
+// (4x8c2, 1x32c2) and qs8_w7_gemm (relaxed 4x8c4, 1x32c4).
 
 import { OUT_ARRAYS, STAGE_DEQUANT, STAGE_INT32 } from "../output/params";
 import { store8 } from "../output/simd128";

@@ -1,6 +1,8 @@
-// Output-stage params block: how an int32 accumulator becomes an 8-bit output. Written by
-// src/output-stage.ts into linear memory (16-byte aligned), read by every requantizing kernel
-// (requantize today; GEMM, depthwise and sparse kernels later) at these constant offsets.
+// Output-stage params block: how an int32 accumulator becomes an 8-bit output (or, for the GEMM's
+// dequant stage, a float32 one). Written into linear memory (16-byte aligned) by
+// src/output-stage.ts (the dequant block by the GEMM op, src/ops/gemm.ts), read at these constant
+// offsets by every kernel with an output stage: requantize (qs32_q8_requant), the 8-bit GEMMs
+// (qs8_gemm, qs8_w7_gemm), depthwise (qs8_dwconv, qu8_dwconv) and sparse (qs8_spmm).
 //
 //   offset  type  field
 //   0       i32   output zero point

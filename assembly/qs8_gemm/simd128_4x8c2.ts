@@ -1,8 +1,8 @@
 // simd128 int8 GEMM, tile 4×8 (4x8c2), over the packed layouts of layout.ts: per K pair, each
 // row's int16 pair of A is broadcast with one `v128.load32_splat`, two `v128.load8x8_s` widen the
 // block's 8 columns × 2 K of B, and `i32x4.dot_i16x8_s` (pmaddwd) accumulates into 8 vectors
-// (4 rows × 2 column halves). This is the broadcast layout DESIGN.md §6 measured fastest on V8:
-// XNNPACK's rotated 4x4c2 needs extra shuffles, and larger tiles spill (x64 has 16 XMM registers).
+// (4 rows × 2 column halves). This broadcast layout measured fastest on V8 here: XNNPACK's
+// rotated 4x4c2 needs extra shuffles, and larger tiles spill (x64 has 16 XMM registers).
 // The K loop body stays small so V8 unrolls it itself; loops over row groups and column blocks live
 // in the same function, and A is walked in chunks of row groups that fit L2 while each B block is
 // reused from L1.

@@ -18,7 +18,7 @@
 // before the next chunk (partial sums in the rowsums scratch of layout.ts). Measured here (Node 20,
 // this x86): one loop over the whole of K ran ~20% slower than chunks of 64, for the same
 // arithmetic, even with A and B resident in L1 (cause not found); chunks of 32 or 128 were 2–5%
-// slower than 64. The 8-bit simd128 kernel does not gain from K chunks (DESIGN.md §6).
+// slower than 64. The 8-bit simd128 kernel measured no gain from K chunks.
 //
 // GEMV tile 1×32 (1x32c4, for M = 1): 4 blocks of 8 columns in parallel, B streamed once.
 //
