@@ -1,5 +1,5 @@
 // Second half of the self-test (selftest.ts): the scalar GEMM (int32 and fp32 stages), depthwise
-// (int8 3×3 and uint8 5×5 stride 2), block-wise int4 (int32 and f32 outputs) and sparse kernels on
+// (int8 3×3 and uint8 5×5 stride 2), block-wise int4 (int32 and dequant outputs) and sparse kernels on
 // small deterministic data, packed with the build's own packers. It calls kernels the way the ops
 // do but skips the ops' bookkeeping (bias folding, stage parameters derived from scales): it checks
 // that an engine executes the kernels identically, not that the results mean anything.
@@ -11,7 +11,7 @@ import { blockBytes, groupBytes } from "./qs8_gemm/layout";
 import { qs8_dwconv_int32_anyp1c__scalar, qu8_dwconv_int32_anyp1c__scalar } from "./qs8_dwconv/scalar";
 import { dwTileBytes } from "./qs8_dwconv/layout";
 import { qb4_gemm_packa_q8__scalar, qb4_gemm_packw__scalar } from "./qb4_gemm/pack";
-import { qb4_gemm_f32_1x4c32__scalar, qb4_gemm_int32_1x4c32__scalar } from "./qb4_gemm/scalar";
+import { qb4_gemm_dequant_1x4c32__scalar, qb4_gemm_int32_1x4c32__scalar } from "./qb4_gemm/scalar";
 import { packedBytes } from "./qb4_gemm/layout";
 import { qs8_spmm_count__scalar, qs8_spmm_packa__scalar, qs8_spmm_packw__scalar } from "./qs8_spmm/pack";
 import { qs8_spmm_int32_1x1__scalar } from "./qs8_spmm/scalar";
@@ -101,7 +101,7 @@ function dwconv(hash: u32): u32 {
     for (let t: usize = 0; t < tiles; t++) {
       for (let i: usize = 0; i < tileBytes; i += 2) store<i16>(weights + t * tileBytes + i, <i16>(<i32>(next() % 511) - 255));
     }
-    // Geometry block (qs8_dwconv/layout.ts): H W C OH OW KH KW SH SW DH DW PT PL inRow outRow.
+    // Geometry block (common/conv_geometry.ts): H W C OH OW KH KW SH SW DH DW PT PL inRow outRow.
     store<i32>(geom, h); store<i32>(geom, w, 4); store<i32>(geom, ch, 8); store<i32>(geom, oh, 12);
     store<i32>(geom, ow, 16); store<i32>(geom, kk, 20); store<i32>(geom, kk, 24); store<i32>(geom, stride, 28);
     store<i32>(geom, stride, 32); store<i32>(geom, 1, 36); store<i32>(geom, 1, 40); store<i32>(geom, pad, 44);
@@ -135,7 +135,7 @@ function int4(hash: u32): u32 {
   qb4_gemm_packa_q8__scalar(a, m, k, bs, 0, za, 4, sa, 4, a16, a8, asum, ascale, azp);
   qb4_gemm_int32_1x4c32__scalar(m, n, k, bs, a16, a8, asum, ascale, azp, pw, out, 0);
   hash = fnv(hash, out, m * n * nb << 2);
-  qb4_gemm_f32_1x4c32__scalar(m, n, k, bs, a16, a8, asum, ascale, azp, pw, out, 0);
+  qb4_gemm_dequant_1x4c32__scalar(m, n, k, bs, a16, a8, asum, ascale, azp, pw, out, 0);
   hash = fnv(hash, out, m * n << 2);
   qk_free(q); qk_free(scales); qk_free(zps); qk_free(pw); qk_free(a); qk_free(za); qk_free(sa);
   qk_free(a16); qk_free(a8); qk_free(asum); qk_free(ascale); qk_free(azp); qk_free(out);

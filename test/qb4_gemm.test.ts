@@ -101,7 +101,7 @@ describeBuilds("qb4_gemm", (get, isa) => {
   const isas = [...new Set(KERNELS.filter((k) => k.family === "qb4_gemm" && k.variant.endsWith("1x4c32") && buildHas(isa, k)).map((k) => k.isa))];
   // (isas: the 1x4c32 kernels this build has, each forced in turn)
   for (const kernelIsa of isas) {
-    it(`qb4_gemm_f32_1x4c32__${kernelIsa}, qb4_gemm_int32_1x4c32__${kernelIsa}: exact against the reference`, () => {
+    it(`qb4_gemm_dequant_1x4c32__${kernelIsa}, qb4_gemm_int32_1x4c32__${kernelIsa}: exact against the reference`, () => {
       fc.assert(fc.property(caseArb, (c) => check(get(), c, kernelIsa as "scalar" | "simd128" | "relaxed")), { numRuns: 80 });
     });
   }
@@ -115,7 +115,7 @@ describeBuilds("qb4_gemm", (get, isa) => {
       for (const input of ["f32-block", "f32-row", "int8", "uint8"] as const) {
         const c = { m: input === "uint8" ? 5 : 2, n: 7, k: 9000, bs, input, perRow: true, withBias: seed % 2 === 0, seed: seed++ };
         for (const kernelIsa of isas) check(qk, c, kernelIsa as "scalar" | "simd128" | "relaxed");
-        if (KERNELS.some((kk) => kk.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, kk))) check(qk, c, undefined, "4x8c2");
+        if (KERNELS.some((kk) => kk.name === "qb4_gemm_dequant_4x8c2__simd128" && buildHas(isa, kk))) check(qk, c, undefined, "4x8c2");
       }
     }
   });
@@ -139,19 +139,19 @@ describeBuilds("qb4_gemm", (get, isa) => {
           expect([got[col], got[n + col]], `${kernelIsa} ${dtype} ${value} col ${col}`).toEqual([want[0], want[0]]);
         }
       }
-      if (KERNELS.some((kk) => kk.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, kk))) {
+      if (KERNELS.some((kk) => kk.name === "qb4_gemm_dequant_4x8c2__simd128" && buildHas(isa, kk))) {
         using tile = gemmInt4(x, packed, { forceTile: "4x8c2" });
         using one = gemmInt4(x, packed, { forceTile: "1x4c32" });
         expect(Array.from(tile.data), `4x8c2 ${dtype} ${value}`).toEqual(Array.from(one.data));
       }
     }
   });
-  if (KERNELS.some((k) => k.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, k))) {
+  if (KERNELS.some((k) => k.name === "qb4_gemm_dequant_4x8c2__simd128" && buildHas(isa, k))) {
     // The multi-row tile: rows around its 4-row groups, columns around its 8-column blocks (one
     // group of 4 present or two), every block size, K not a multiple of the block; same exact checks.
     const tileCase = caseArb.chain((c) => fc.record({ m: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(4, 8, 9)), n: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(8, 9, 16, 17)) })
       .map((d) => ({ ...c, ...d })));
-    it("qb4_gemm_f32_4x8c2__simd128: exact against the reference (float output)", () => {
+    it("qb4_gemm_dequant_4x8c2__simd128: exact against the reference (float output)", () => {
       fc.assert(fc.property(tileCase, (c) => check(get(), c, undefined, "4x8c2")), { numRuns: 80 });
     });
     it("the default for M >= 4 (the 4x8c2 tile in SIMD builds) equals the 1x4c32 tile bit for bit", () => {

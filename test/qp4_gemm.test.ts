@@ -96,7 +96,7 @@ function check(qk: Qkern, seed: number, m: number, n: number, k: number, granula
 describeBuilds("qp4_gemm", (get, build) => {
   const isas = [...new Set(KERNELS.filter((k) => k.family === "qp4_gemm" && k.variant.endsWith("1x4c32") && buildHas(build, k)).map((k) => k.isa))];
   for (const isa of isas) {
-    it(`qp4_gemm_f32_1x4c32__${isa}, qp4_gemm_int32_1x4c32__${isa}: exact against the reference`, () => {
+    it(`qp4_gemm_dequant_1x4c32__${isa}, qp4_gemm_int32_1x4c32__${isa}: exact against the reference`, () => {
       fc.assert(fc.property(fc.integer(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 11 }), fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(32, 64, 65)), fc.constantFrom("channel" as const, "tensor" as const),
         fc.constantFrom(32, 64, 128, 96, 320), (seed, m, n, k, g, bs) => check(get(), seed, m, n, k, g, isa, bs)), { numRuns: 60 });
     });

@@ -1,4 +1,4 @@
-// qs8_spmm / qs8_spmv: sparse int8 GEMM in 1×4 blocks, and the pruning tools. Every sparse kernel
+// qs8_spmm: sparse int8 GEMM in 1×4 blocks, and the pruning tools. Every sparse kernel
 // of every build gives exactly the dense GEMM's result on the same pruned weights
 // (TOLERANCES.accumulators / sameFormula); pruning keeps exactly the highest-scoring groups.
 import fc from "fast-check";
@@ -62,12 +62,12 @@ function check(qk: Qkern, c: typeof caseArb extends fc.Arbitrary<infer T> ? T : 
 }
 
 describeBuilds("qs8_spmm", (get, isa) => {
-  const tiles = [...new Set(KERNELS.filter((k) => (k.family === "qs8_spmm" || k.family === "qs8_spmv") && buildHas(isa, k) && /_(1x1|8x1)$/.test(k.variant))
-    .map((k) => (k.family === "qs8_spmv" ? "spmv" : k.variant.split("_")[1]!)))];
+  const tiles = [...new Set(KERNELS.filter((k) => k.family === "qs8_spmm" && buildHas(isa, k) && /_(1x1|8x1|1x1c8)$/.test(k.variant))
+    .map((k) => k.variant.split("_")[1]!))];
   for (const tile of tiles) {
-    const names = KERNELS.filter((k) => buildHas(isa, k) && (tile === "spmv" ? k.family === "qs8_spmv" : k.family === "qs8_spmm" && k.variant.endsWith(`_${tile}`))).map((k) => k.name);
+    const names = KERNELS.filter((k) => buildHas(isa, k) && k.family === "qs8_spmm" && k.variant.endsWith(`_${tile}`)).map((k) => k.name);
     it(`${names.join(", ")}: equal to the dense GEMM on the same pruned weights`, () => {
-      fc.assert(fc.property(caseArb.filter((c) => tile !== "spmv" || c.m === 1), (c) => check(get(), c, tile)), { numRuns: 100 });
+      fc.assert(fc.property(caseArb.filter((c) => tile !== "1x1c8" || c.m === 1), (c) => check(get(), c, tile)), { numRuns: 100 });
     });
   }
   it("packs sparse only above the threshold with sparse: 'auto', and reports bytes", () => {

@@ -2,7 +2,8 @@
 // simd128.ts (acc = bias; acc = acc + x·w per tap; clamp), so every build gives identical floats.
 // Export `f32_dwconv_minmax_anyp1c__scalar(input, zrow, out, weights, minmax, geom)`.
 
-import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytesF32, prepareTaps, tapPointers } from "../qs8_dwconv/layout";
+import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, prepareTaps, tapPointers } from "../common/conv_geometry";
+import { dwTileBytesF32 } from "./layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 

@@ -1,13 +1,14 @@
 // simd128 float32 depthwise convolution, NHWC, 16 channels per step: for each output pixel the
 // tap addresses are computed once (padding taps read a row of zeros), then per tile of 16 channels
 // acc = bias, acc = acc + x·w per tap in kh-major order (mul then add: no fused multiply-add, so
-// every build rounds identically), clamp to [min, max]. Layout: qs8_dwconv/layout.ts (f32 tiles).
+// every build rounds identically), clamp to [min, max]. Layout: layout.ts.
 //
 // Exports `f32_dwconv_minmax_<taps>p16c__simd128(input, zrow, out, weights, minmax, geom)`:
 // zrow: C + 16 zero floats; minmax: f32[2] clamp bounds; geom: the geometry block. Reads past a
 // pixel stay under 16 bytes (the last, partial tile loads only the 4-float groups holding channels).
 
-import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytesF32, prepareTaps, tapPointers } from "../qs8_dwconv/layout";
+import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, prepareTaps, tapPointers } from "../common/conv_geometry";
+import { dwTileBytesF32 } from "./layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 const SCRATCH = memory.data(64, 16);

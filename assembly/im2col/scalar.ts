@@ -1,14 +1,13 @@
 // im2col for NHWC convolution: for every output pixel, the KH·KW·C input values of its window in
 // (kh, kw, c) order, one row of the [OH·OW, KH·KW·C] matrix a GEMM then multiplies with the
 // weights [KH·KW·C, OC]. Taps in the padding copy the "zero row" (the input zero point, or 0.0).
-// Works for any element size (1 or 4 bytes). Geometry block as in ../qs8_dwconv/layout.ts.
+// Works for any element size (1 or 4 bytes). Geometry block as in ../common/conv_geometry.ts.
 // Interior pixels with dilation 1 copy each kernel row's KW·C contiguous values at once (the first
 // layer of every net, 3×3 over 3 channels, copies 3 runs of 9 bytes per pixel).
 //
 // Export `im2col_any__scalar(input, zrow, out, geom, esize)`.
 
-import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OW, G_PL, G_PT, G_SH, G_SW, G_W } from "../qs8_dwconv/layout";
-import { prepareTaps, tapPointers } from "../qs8_dwconv/layout";
+import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OW, G_PL, G_PT, G_SH, G_SW, G_W, prepareTaps, tapPointers } from "../common/conv_geometry";
 
 const PTRS = memory.data(4 * 1024, 16);
 

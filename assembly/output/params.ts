@@ -1,6 +1,8 @@
-// Output-stage params block: how an int32 accumulator becomes an 8-bit output. Written by
-// src/output-stage.ts into linear memory (16-byte aligned), read by every requantizing kernel
-// (requantize today; GEMM, depthwise and sparse kernels later) at these constant offsets.
+// Output-stage params block: how an int32 accumulator becomes an 8-bit output (or, for the GEMM's
+// dequant stage, a float32 one). Written into linear memory (16-byte aligned) by
+// src/output-stage.ts (the dequant block by the GEMM op, src/ops/gemm.ts), read at these constant
+// offsets by every kernel with an output stage: requantize (qs32_q8_requant), the 8-bit GEMMs
+// (qs8_gemm, qs8_w7_gemm), depthwise (qs8_dwconv, qu8_dwconv) and sparse (qs8_spmm).
 //
 //   offset  type  field
 //   0       i32   output zero point
@@ -16,7 +18,8 @@
 //                                            saturates; ~leftMax is the lower bound)
 //                        i32 rightShift[Cp] (max(−shift, 0), 0..31)        at 16 + 12·Cp
 //                        f64 rightScale[Cp] (2^−rightShift, exact)         at 16 + 16·Cp
-//     f32 stage (float output of dynamically quantized GEMM; header fields other than C unused):
+//     dequant stage (float32 output: acc · scaleA · scaleB + bias; the GEMMs of dynamically
+//     quantized activations; header fields other than C unused):
 //                        f32 colScale[Cp]   (weight scale of the column)    at 16
 //                        f32 bias[Cp]       (float bias, 0 without)         at 16 + 4·Cp
 // The GEMM pads C to a multiple of 8 (its column block), so whole blocks load in bounds.
@@ -38,7 +41,11 @@
   return (c + 3) & ~(<usize>3);
 }
 
-/** Output stages, as constant arguments of the inline kernel bodies (f32: GEMM float output). */
+/**
+ * Output stages, as constant arguments of the inline kernel bodies. STAGE_DEQUANT is the dequant
+ * stage (float32 output: acc · scaleA · scaleB + bias), GEMM only; `fp32` (STAGE_FP32) is the
+ * float requantization to 8 bits, not a float output.
+ */
 // @ts-ignore: decorator
 @inline export const STAGE_INT32: i32 = 0;
 // @ts-ignore: decorator
@@ -46,4 +53,4 @@
 // @ts-ignore: decorator
 @inline export const STAGE_FIXEDPOINT: i32 = 2;
 // @ts-ignore: decorator
-@inline export const STAGE_F32: i32 = 3;
+@inline export const STAGE_DEQUANT: i32 = 3;

@@ -1,5 +1,6 @@
-// Scalar output stages. Each is the normative formula of DESIGN.md §4 in integer / f32 arithmetic;
-// the SIMD versions in simd128.ts must agree bit for bit (tests compare them on edge cases).
+// Scalar output stages. Each is the normative formula (README, "The two output stages"; the
+// TypeScript references in src/reference/requantize.ts) in integer / f32 arithmetic; the SIMD
+// versions in simd128.ts must agree bit for bit (tests compare them on edge cases).
 
 /**
  * fp32 stage (ONNX Runtime / XNNPACK): clamp(roundHalfEven(f32(acc) · scale) + zp, qmin, qmax).

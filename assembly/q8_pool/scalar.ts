@@ -1,4 +1,4 @@
-// 8-bit pooling over NHWC images (geometry block of ../qs8_dwconv/layout.ts).
+// 8-bit pooling over NHWC images (geometry block of ../common/conv_geometry.ts).
 //
 // `q8_pool_max__scalar(input, out, geom, unsigned_)`: max over the window's taps inside the input
 // (padding ignored); output bytes keep the input's quantization.
@@ -7,7 +7,7 @@
 // (count_include_pad = 0: the number of inside taps, per output pixel, written to `counts` when
 // counts != 0). Global average pooling is this with the window = the whole image.
 
-import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OW, G_PL, G_PT, G_SH, G_SW, G_W } from "../qs8_dwconv/layout";
+import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OW, G_PL, G_PT, G_SH, G_SW, G_W } from "../common/conv_geometry";
 
 export function q8_pool_max__scalar(input: usize, out: usize, geom: usize, unsigned_: i32): void {
   const c = <u32>load<i32>(geom, G_C);

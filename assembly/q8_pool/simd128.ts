@@ -3,7 +3,7 @@
 //
 // `q8_pool_max__simd128(input, out, geom, unsigned_)`, `q8_pool_gsum__simd128(input, out, pixels, c, unsigned_, zp)`.
 
-import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OW, G_PL, G_PT, G_SH, G_SW, G_W } from "../qs8_dwconv/layout";
+import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OW, G_PL, G_PT, G_SH, G_SW, G_W } from "../common/conv_geometry";
 
 export function q8_pool_max__simd128(input: usize, out: usize, geom: usize, unsigned_: i32): void {
   const c = <u32>load<i32>(geom, G_C);

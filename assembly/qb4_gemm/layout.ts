@@ -26,7 +26,7 @@
 //
 // Packed activations (per call): per row, K rounded up to BS, with
 //   a16: int16 a in natural order (pairs (a[2p], a[2p+1]) are one splat), for the simd128 and scalar
-//        kernels; the simd128 one-row kernel rescales it in place (dot4x256 in simd128.ts)
+//        kernels; the simd128 one-row kernel rescales it in place (dot4x256 in simd128_1x4c32.ts)
 //   a8:  int8 a, each octet permuted to a[0], a[4], a[1], a[5], a[2], a[6], a[3], a[7] for the
 //        relaxed dot (4 bytes against the low nibbles, 4 against the high)
 //   asum[row][block]: Σ a over the block;  ascale[row][block]: f32 activation scale of the block;

@@ -2,8 +2,9 @@
 // at a time, in the exact operation order of the SIMD kernels.
 //
 // Exports `qb4_gemm_<out>_1x4c32__scalar(m, n, k, bs, a16, a8, asum, ascale, azp, w, out, bias)`:
-// out = `f32`: float32 [M, N] (bias: f32 [N] or 0); out = `int32`: the corrected per-block int32
-// accumulators [M, N, nb] (bias ignored). a8 is unused here.
+// out = `dequant`: the dequant stage, float32 [M, N] = Σ_b acc_b · scale_b · ascale_b + bias
+// (layout.ts; bias: f32 [N] or 0); out = `int32`: the corrected per-block int32 accumulators
+// [M, N, nb] (bias ignored). a8 is unused here.
 
 import { blockAt, qsumTable } from "./layout";
 
@@ -47,7 +48,7 @@ import { blockAt, qsumTable } from "./layout";
   }
 }
 
-export function qb4_gemm_f32_1x4c32__scalar(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
+export function qb4_gemm_dequant_1x4c32__scalar(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
   qb4Scalar(true, m, n, k, bs, a16, asum, ascale, azp, w, out, bias);
 }
 

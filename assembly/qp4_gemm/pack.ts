@@ -6,7 +6,7 @@
 //   per group: i8 codebook[4][16]                       (64 bytes; unused entries 0)
 //   then per block b of BS values along K (BS a multiple of 32):
 //     f32 scale[4]    the codebook scale of each column (the same for every block)
-//     i32 zero[4]     always 0 (shares the qb4 block epilogue)
+//     i32 zero[4]     always 0 (the block epilogue of ../common/simd128_block_epilogue.ts)
 //     i32 wsum[4]     Σ over the block of the column's int8 weights, for the activation zero point
 //     i32 pad[4]
 //     per column c, BS/32 chunks of 16 bytes: byte 2L = idx[k0 + L] | idx[k0 + 16 + L] << 4 and

@@ -3,7 +3,7 @@
 
 import { qp4Simd } from "./simd128";
 
-export function qp4_gemm_f32_1x4c32__relaxed(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
+export function qp4_gemm_dequant_1x4c32__relaxed(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
   qp4Simd(true, true, m, n, k, bs, a16, asum, ascale, azp, w, out, bias);
 }
 

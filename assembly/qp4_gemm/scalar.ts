@@ -1,6 +1,6 @@
 // Scalar palettized GEMM (layout in pack.ts), in the operation order of the SIMD kernels.
 // Exports `qp4_gemm_<out>_1x4c32__scalar(m, n, k, bs, a16, a8, asum, ascale, azp, w, out, bias)`
-// with the same arguments and outputs as qb4_gemm (float32 [M, N] or int32 per-block sums).
+// with the same arguments and outputs as qb4_gemm (`dequant`: float32 [M, N]; `int32`: per-block sums).
 
 import { qp4GroupBytes } from "./pack";
 
@@ -47,7 +47,7 @@ import { qp4GroupBytes } from "./pack";
   }
 }
 
-export function qp4_gemm_f32_1x4c32__scalar(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
+export function qp4_gemm_dequant_1x4c32__scalar(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
   qp4Scalar(true, m, n, k, bs, a16, asum, ascale, azp, w, out, bias);
 }
 

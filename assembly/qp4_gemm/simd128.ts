@@ -3,12 +3,13 @@
 // of the result holds two weights; (x << 8) and (x & 0xFF00) are 256 × each as int16 (no
 // sign-extension instructions), which meet the int16 activations in i32x4.dot_i16x8_s, so the sums
 // are 256-scaled and shifted back (exactly) per segment. Per block, the 4 column vectors are reduced
-// and finished by the qb4 block epilogue (same operation order as scalar.ts). The relaxed build uses
-// i8x16.relaxed_swizzle (one pshufb; indices are 0..15 so both agree).
+// and finished by the block epilogue of ../common/simd128_block_epilogue.ts (same operation order as
+// scalar.ts). The relaxed build uses i8x16.relaxed_swizzle (one pshufb; indices are 0..15 so both
+// agree).
 //
 // Exports as in scalar.ts, tile `1x4c32`.
 
-import { blockEnd, reduce4, storeF32 } from "../qb4_gemm/simd128";
+import { blockEnd, reduce4, storeF32 } from "../common/simd128_block_epilogue";
 import { qp4GroupBytes } from "./pack";
 
 // @ts-ignore: decorator
@@ -89,7 +90,7 @@ const SEG_CHUNKS: u32 = 8;
   }
 }
 
-export function qp4_gemm_f32_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
+export function qp4_gemm_dequant_1x4c32__simd128(m: u32, n: u32, k: u32, bs: u32, a16: usize, a8: usize, asum: usize, ascale: usize, azp: usize, w: usize, out: usize, bias: usize): void {
   qp4Simd(false, true, m, n, k, bs, a16, asum, ascale, azp, w, out, bias);
 }
 

@@ -3,7 +3,8 @@
 
 import { OUT_ARRAYS, OUT_CHANNELS, OUT_QMAX, OUT_QMIN, OUT_ZP, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { requantFixed, requantFp32 } from "../output/scalar";
-import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, dwTileBytes, prepareTaps, tapPointers } from "./layout";
+import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, prepareTaps, tapPointers } from "../common/conv_geometry";
+import { dwTileBytes } from "./layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 

@@ -1,13 +1,15 @@
-// simd128 depthwise convolution, NHWC, 16 channels per step (layouts in layout.ts).
+// simd128 depthwise convolution, NHWC, 16 channels per step (layouts in layout.ts, geometry in
+// ../common/conv_geometry.ts).
 //
 // For an interior output pixel (every tap inside the input) tap addresses are the window's base
 // plus the per-call TAP_OFFSETS; for a border pixel they are computed into PTRS (padding taps point
-// at the zero-point row) and the base is 0. Then every tile of 16 channels walks the taps in pairs: the 16 input bytes of both taps
-// are interleaved byte by byte (i8x16.shuffle patterns V8 lowers to punpcklbw/punpckhbw), widened
-// to int16 and multiplied against the pre-interleaved int16 weight pairs with i32x4.dot_i16x8_s,
-// into 4 int32 accumulators that start from the folded bias. DESIGN.md §6 measured this layout at
-// 19–22 GOPS for 3×3 here. Widening uint8 input with zero-extension (qu8) instead of sign-
-// extension (qs8) is the only difference between the two families: weights are int16 either way,
+// at the zero-point row) and the base is 0. Then every tile of 16 channels walks the taps in
+// pairs: the 16 input bytes of both taps are interleaved byte by byte (i8x16.shuffle patterns V8
+// lowers to punpcklbw/punpckhbw), widened to int16 and multiplied against the pre-interleaved int16
+// weight pairs with i32x4.dot_i16x8_s, into 4 int32 accumulators that start from the folded bias.
+// This layout measured 19–22 GOPS for 3×3 here. Widening uint8 input with zero-extension (qu8)
+// instead of sign-extension (qs8) is the only difference between the two families (qu8_dwconv is
+// the uint8 twin generated from the same template; see layout.ts): weights are int16 either way,
 // so no product can overflow (|2 · 255 · 255| < 2^31).
 //
 // Exports `<family>_<stage>_<taps>p16c__simd128(input, zrow, out, weights, bias, params, geom)`:
@@ -18,7 +20,8 @@
 
 import { OUT_CHANNELS, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, stageConsts, store16, store8 } from "../output/simd128";
-import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, G_PL, G_PT, G_SH, G_SW, G_W, TAP_OFFSETS, dwTileBytes, prepareTaps, tapPointers } from "./layout";
+import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, G_PL, G_PT, G_SH, G_SW, G_W, TAP_OFFSETS, prepareTaps, tapPointers } from "../common/conv_geometry";
+import { dwTileBytes } from "./layout";
 
 const PTRS = memory.data(4 * 1024, 16);
 

@@ -1,5 +1,5 @@
 // Packing for the int8 GEMM (layouts in layout.ts). packw runs once per weight matrix; packa once
-// per call. Both scalar, in every build; simd128.ts has a faster packa.
+// per call. Both scalar, in every build; simd128_packa.ts has a faster packa.
 
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 

@@ -3,14 +3,15 @@
 // group). The same loops serve every output stage; the stage is a constant argument of an inline
 // body, so each export compiles to a specialised loop.
 //
-// Exports (one per output stage) share the signature
+// Exports `qs8_gemm_<stage>_<tile>__<isa>`, stage int32, fp32, fixedpoint or dequant (the dequant
+// stage: float32 output, acc · scaleA · scaleB + bias), share the signature
 //   (m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride)
 // a/rowsums: packed A and its row sums; w: packed B; c: output [m, n], row stride ldc bytes
 // (int32, int8/uint8 or float32 elements); params: output-stage block (../output/params.ts, C
 // padded to a multiple of 8; unused by int32); rowScale + r·rowScaleStride: f32 scale of A's row r
-// (f32 stage only).
+// (dequant stage only).
 
-import { OUT_ARRAYS, OUT_CHANNELS, OUT_QMAX, OUT_QMIN, OUT_ZP, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
+import { OUT_ARRAYS, OUT_CHANNELS, OUT_QMAX, OUT_QMIN, OUT_ZP, STAGE_DEQUANT, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { requantFixed, requantFp32 } from "../output/scalar";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 
@@ -40,7 +41,7 @@ import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
   params: usize, rowScale: usize, rowScaleStride: usize,
 ): void {
   const kp = (k + 1) & ~1;
-  const esize: usize = stage == STAGE_INT32 || stage == STAGE_F32 ? 4 : 1;
+  const esize: usize = stage == STAGE_INT32 || stage == STAGE_DEQUANT ? 4 : 1;
   const blocks = (n + 7) >> 3;
   for (let j: u32 = 0; j < blocks; j++) {
     const blk = w + <usize>j * blockBytes(kp);
@@ -65,7 +66,7 @@ import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
         pw += 16;
       }
       const rs = load<i32>(rowsums + (<usize>row << 2));
-      const sa: f32 = stage == STAGE_F32 ? load<f32>(rowScale + <usize>row * rowScaleStride) : 0;
+      const sa: f32 = stage == STAGE_DEQUANT ? load<f32>(rowScale + <usize>row * rowScaleStride) : 0;
       const out = c + <usize>row * ldc + <usize>j * 8 * esize;
       for (let t: u32 = 0; t < nc; t++) {
         const acc = t == 0 ? acc0 : t == 1 ? acc1 : t == 2 ? acc2 : t == 3 ? acc3 : t == 4 ? acc4 : t == 5 ? acc5 : t == 6 ? acc6 : acc7;
@@ -88,6 +89,6 @@ export function qs8_gemm_fixedpoint_1x8c2__scalar(m: u32, n: u32, k: u32, a: usi
   gemmScalar(STAGE_FIXEDPOINT, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
 }
 
-export function qs8_gemm_f32_1x8c2__scalar(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
-  gemmScalar(STAGE_F32, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
+export function qs8_gemm_dequant_1x8c2__scalar(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemmScalar(STAGE_DEQUANT, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
 }

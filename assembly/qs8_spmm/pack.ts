@@ -13,7 +13,7 @@
 //   group g occupies 4·Kp bytes; K pair p holds 8 int8 bytes (a[r, 2p], a[r, 2p+1]) for r = 0..3,
 //   so one v128.load8x8_s widens 4 rows × 2 K to int16 lanes, and a splatted weight pair meets them
 //   in i32x4.dot_i16x8_s with one lane per row. a is int8 (uint8 as a − 128, zero point − 128).
-// The M = 1 path instead uses int16 a − za, contiguous (packa1).
+// The M = 1 tile (1x1c8, simd128) instead uses int16 a − za, contiguous (packa1).
 //
 // acc[m, n] = Σ_blocks Σ_t a[m, k0 + t] · w'[t] + bias − za · wsum = Σ_k (a − za)(B − zb) + bias.
 

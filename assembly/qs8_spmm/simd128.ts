@@ -1,16 +1,18 @@
-// simd128 sparse GEMM/GEMV over the 1×4-block format (pack.ts).
+// simd128 sparse GEMM over the 1×4-block format (pack.ts).
 //
-// SpMM (M > 1), tile 8x1: output-stationary over 8 rows (two groups of 4) and one output column:
+// Tile 8x1 (M > 1): output-stationary over 8 rows (two groups of 4) and one output column:
 // for every nonzero block, two v128.load8x8_s widen rows × K pairs of A and two splatted int16
 // weight pairs meet them in i32x4.dot_i16x8_s, one lane per row (XNNPACK's SpMM idea, in int8).
 // The result of 8 rows × 1 column goes through the output stage with that column's parameters.
 //
-// SpMV (M = 1), tile 1x1: per column, two blocks per step: the 4 int16 activations of each block
-// (int16 a − za, packa1) are gathered into one vector with load64_zero / load64_lane and dotted
-// with the two blocks' 8 weights; lanes are summed at the end of the column.
+// Tile 1x1c8 (M = 1, the one-row tile): per column, two 1×4 blocks (8 values of K) per step: the
+// 4 int16 activations of each block (int16 a − za, from qs8_spmm_packa1) are gathered into one
+// vector with load64_zero / load64_lane and dotted with the two blocks' 8 weights; lanes are
+// summed at the end of the column.
 //
 // Exports `qs8_spmm_<stage>_8x1__simd128` (arguments as the scalar kernel) and
-// `qs8_spmv_<stage>_1x1__simd128(m, n, k, a16, w, c, ldc, params, za)` (m = 1, za = 0).
+// `qs8_spmm_<stage>_1x1c8__simd128(m, n, k, a16, w, c, ldc, params, za)` (m = 1, za = 0; a16 is
+// packed by qs8_spmm_packa1, not packa).
 
 import { OUT_ARRAYS, OUT_CHANNELS, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, narrowToBytes, requantFixedX4, requantFp32x4, stageConsts } from "../output/simd128";
@@ -84,7 +86,7 @@ import { storeScalarStage } from "./scalar";
 }
 
 // @ts-ignore: decorator
-@inline function spmvSimd(stage: i32, n: u32, a16: usize, w: usize, c: usize, params: usize): void {
+@inline function spmmOneRowSimd(stage: i32, n: u32, a16: usize, w: usize, c: usize, params: usize): void {
   const esize: usize = stage == STAGE_INT32 ? 4 : 1;
   let col = w;
   for (let j: u32 = 0; j < n; j++) {
@@ -123,14 +125,14 @@ export function qs8_spmm_fp32_8x1__simd128(m: u32, n: u32, k: u32, a: usize, w: 
 export function qs8_spmm_fixedpoint_8x1__simd128(m: u32, n: u32, k: u32, a: usize, w: usize, c: usize, ldc: usize, params: usize, za: i32): void {
   spmmSimd(STAGE_FIXEDPOINT, m, n, k, a, w, c, ldc, params, za);
 }
-export function qs8_spmv_int32_1x1__simd128(m: u32, n: u32, k: u32, a16: usize, w: usize, c: usize, ldc: usize, params: usize, za: i32): void {
-  spmvSimd(STAGE_INT32, n, a16, w, c, params);
+export function qs8_spmm_int32_1x1c8__simd128(m: u32, n: u32, k: u32, a16: usize, w: usize, c: usize, ldc: usize, params: usize, za: i32): void {
+  spmmOneRowSimd(STAGE_INT32, n, a16, w, c, params);
 }
-export function qs8_spmv_fp32_1x1__simd128(m: u32, n: u32, k: u32, a16: usize, w: usize, c: usize, ldc: usize, params: usize, za: i32): void {
-  spmvSimd(STAGE_FP32, n, a16, w, c, params);
+export function qs8_spmm_fp32_1x1c8__simd128(m: u32, n: u32, k: u32, a16: usize, w: usize, c: usize, ldc: usize, params: usize, za: i32): void {
+  spmmOneRowSimd(STAGE_FP32, n, a16, w, c, params);
 }
-export function qs8_spmv_fixedpoint_1x1__simd128(m: u32, n: u32, k: u32, a16: usize, w: usize, c: usize, ldc: usize, params: usize, za: i32): void {
-  spmvSimd(STAGE_FIXEDPOINT, n, a16, w, c, params);
+export function qs8_spmm_fixedpoint_1x1c8__simd128(m: u32, n: u32, k: u32, a16: usize, w: usize, c: usize, ldc: usize, params: usize, za: i32): void {
+  spmmOneRowSimd(STAGE_FIXEDPOINT, n, a16, w, c, params);
 }
 
 /** packa (scalar.ts contract) for 4 rows × 8 K per step: a 4×4 transpose of 16-bit K pairs. */

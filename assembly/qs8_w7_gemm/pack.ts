@@ -1,7 +1,7 @@
 // Packing for the 7-bit-weight GEMM (layouts in layout.ts), relaxed build only. packw runs once per
 // weight matrix (scalar code); packa once per call (simd128 code, 16 K values per step).
 
-import { hsum, transposeStore } from "../qs8_gemm/simd128";
+import { hsum, transposeStore } from "../common/simd128_transpose";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 
 /**

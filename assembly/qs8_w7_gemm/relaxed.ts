@@ -18,16 +18,16 @@
 // before the next chunk (partial sums in the rowsums scratch of layout.ts). Measured here (Node 20,
 // this x86): one loop over the whole of K ran ~20% slower than chunks of 64, for the same
 // arithmetic, even with A and B resident in L1 (cause not found); chunks of 32 or 128 were 2–5%
-// slower than 64. The 8-bit simd128 kernel does not gain from K chunks (DESIGN.md §6).
+// slower than 64. The 8-bit simd128 kernel measured no gain from K chunks.
 //
 // GEMV tile 1×32 (1x32c4, for M = 1): 4 blocks of 8 columns in parallel, B streamed once.
 //
 // Exports share the signature of the 8-bit kernels (../qs8_gemm/scalar.ts); `rowsums` points at the
 // rs / za / partial-sum arrays of layout.ts. Over-reads: none beyond the packed buffers.
 
-import { OUT_CHANNELS, STAGE_F32, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
+import { OUT_CHANNELS, STAGE_DEQUANT, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, stageConsts } from "../output/simd128";
-import { storeAcc } from "../qs8_gemm/simd128";
+import { storeAcc } from "../common/simd128_gemm_store";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
 
 const L2_CHUNK: usize = 128 * 1024;
@@ -69,7 +69,7 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
   params: usize, rowScale: usize, rowScaleStride: usize,
 ): void {
   const kq = (k + 3) & ~3;
-  const esize: usize = stage == STAGE_INT32 || stage == STAGE_F32 ? 4 : 1;
+  const esize: usize = stage == STAGE_INT32 || stage == STAGE_DEQUANT ? 4 : 1;
   const bb = blockBytes(kq);
   const gb = groupBytes(kq);
   const groups = (m + 3) >> 2;
@@ -144,20 +144,20 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
           const rs = rowsums + (<usize>row << 2);
           const za = zas + (<usize>row << 2);
           const sa = rowScale + <usize>row * rowScaleStride;
-          const f32stage = stage == STAGE_F32;
+          const dequant = stage == STAGE_DEQUANT;
           storeRowW7(stage, vacc0x0123, vacc0x4567, blk, load<i32>(rs), load<i32>(za), col, nc, out, params, cp,
-            f32stage ? load<f32>(sa) : 0);
+            dequant ? load<f32>(sa) : 0);
           if (row + 1 < m) {
             storeRowW7(stage, vacc1x0123, vacc1x4567, blk, load<i32>(rs, 4), load<i32>(za, 4), col, nc, out + ldc, params, cp,
-              f32stage ? load<f32>(sa + rowScaleStride) : 0);
+              dequant ? load<f32>(sa + rowScaleStride) : 0);
           }
           if (row + 2 < m) {
             storeRowW7(stage, vacc2x0123, vacc2x4567, blk, load<i32>(rs, 8), load<i32>(za, 8), col, nc, out + 2 * ldc, params, cp,
-              f32stage ? load<f32>(sa + 2 * rowScaleStride) : 0);
+              dequant ? load<f32>(sa + 2 * rowScaleStride) : 0);
           }
           if (row + 3 < m) {
             storeRowW7(stage, vacc3x0123, vacc3x4567, blk, load<i32>(rs, 12), load<i32>(za, 12), col, nc, out + 3 * ldc, params, cp,
-              f32stage ? load<f32>(sa + 3 * rowScaleStride) : 0);
+              dequant ? load<f32>(sa + 3 * rowScaleStride) : 0);
           }
         }
       }
@@ -168,12 +168,12 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
 // @ts-ignore: decorator
 @inline function gemvW7(stage: i32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, params: usize, rowScale: usize): void {
   const kq = (k + 3) & ~3;
-  const esize: usize = stage == STAGE_INT32 || stage == STAGE_F32 ? 4 : 1;
+  const esize: usize = stage == STAGE_INT32 || stage == STAGE_DEQUANT ? 4 : 1;
   const bb = blockBytes(kq);
   const blocks = (n + 7) >> 3;
   const rs = load<i32>(rowsums);
   const za = load<i32>(rowsums, 16);
-  const sa: f32 = stage == STAGE_F32 ? load<f32>(rowScale) : 0;
+  const sa: f32 = stage == STAGE_DEQUANT ? load<f32>(rowScale) : 0;
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
   const ones = v128.load(ONES);
   stageConsts(stage, params);
@@ -243,8 +243,8 @@ export function qs8_w7_gemm_fp32_4x8c4__relaxed(m: u32, n: u32, k: u32, a: usize
 export function qs8_w7_gemm_fixedpoint_4x8c4__relaxed(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
   gemmW7(STAGE_FIXEDPOINT, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
 }
-export function qs8_w7_gemm_f32_4x8c4__relaxed(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
-  gemmW7(STAGE_F32, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
+export function qs8_w7_gemm_dequant_4x8c4__relaxed(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemmW7(STAGE_DEQUANT, m, n, k, a, rowsums, w, c, ldc, params, rowScale, rowScaleStride);
 }
 
 // GEMV (M = 1): same signature; m must be 1 and ldc is ignored.
@@ -257,6 +257,6 @@ export function qs8_w7_gemm_fp32_1x32c4__relaxed(m: u32, n: u32, k: u32, a: usiz
 export function qs8_w7_gemm_fixedpoint_1x32c4__relaxed(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
   gemvW7(STAGE_FIXEDPOINT, n, k, a, rowsums, w, c, params, rowScale);
 }
-export function qs8_w7_gemm_f32_1x32c4__relaxed(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
-  gemvW7(STAGE_F32, n, k, a, rowsums, w, c, params, rowScale);
+export function qs8_w7_gemm_dequant_1x32c4__relaxed(m: u32, n: u32, k: u32, a: usize, rowsums: usize, w: usize, c: usize, ldc: usize, params: usize, rowScale: usize, rowScaleStride: usize): void {
+  gemvW7(STAGE_DEQUANT, n, k, a, rowsums, w, c, params, rowScale);
 }

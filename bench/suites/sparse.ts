@@ -4,7 +4,7 @@
 //   dense            qkern, B packed dense (sparse: false) | ORT MatMulInteger u8·s8 (no sparse kernel)
 //   block1x4-<s>     qkern, B pruned in 1×4 blocks along K to s% (prune, structure block1x4), packed sparse
 //   unstructured-90  qkern, B pruned weight by weight to 90%, packed sparse anyway: what blocks buy
-// The relaxed build runs only if the registry gives it qs8_gemm/qs8_spmm/qs8_spmv kernels of its
+// The relaxed build runs only if the registry gives it qs8_gemm/qs8_spmm kernels of its
 // own (today it runs simd128's); the scalar build runs a few levels on SCALAR shapes only.
 // GOPS count the dense work, 2·M·K·N / time, so they compare directly with `dense`. All rows of a
 // case run interleaved in one measurement; `speedup` = dense median / this median (same build),
@@ -105,7 +105,7 @@ let quickRun = false;
 
 /** The builds a case runs: simd128 (and relaxed when it has kernels of its own here), scalar on SCALAR shapes. */
 function builds(c: SparseCase, ctx: Context): Qkern[] {
-  const ownRelaxed = KERNELS.some((kk) => kk.isa === 'relaxed' && /^qs8_(gemm|spmm|spmv)$/.test(kk.family));
+  const ownRelaxed = KERNELS.some((kk) => kk.isa === 'relaxed' && /^qs8_(gemm|spmm)$/.test(kk.family));
   return ctx.qkerns.filter((qk) => qk.isa === 'simd128' || (qk.isa === 'relaxed' && ownRelaxed) || (qk.isa === 'scalar' && c.scalar && !ctx.quick));
 }
 

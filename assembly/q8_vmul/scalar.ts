@@ -1,16 +1,9 @@
-// 8-bit lookup and per-channel multiply.
-//
-// `x8_lut_256__scalar(x, y, n, table)`: y[i] = table[x[i]] (table: 256 bytes indexed by the raw byte),
-// how qkern applies any int8 activation function (sigmoid, tanh, hard-swish, ...).
+// 8-bit per-channel multiply.
 //
 // `q8_vmul_channels__scalar(x, s, y, pixels, c, unsigned_, params)`: y[p, ch] = quantized product of
 // x[p, ch] and s[ch] (a per-channel scale vector, as in squeeze-excite), DequantizeLinear → Mul →
 // QuantizeLinear semantics: f32(f32(sx·f32(x − zx)) · f32(ss·f32(s − zs))), divided by sy in float32,
 // rounded half to even, plus zy, clamped. params as q8_vadd: sx, zx, ss, zs, sy, zy, qmin, qmax.
-
-export function x8_lut_256__scalar(x: usize, y: usize, n: u32, table: usize): void {
-  for (let i: u32 = 0; i < n; i++) store<u8>(y + i, load<u8>(table + <usize>load<u8>(x + i)));
-}
 
 export function q8_vmul_channels__scalar(x: usize, s: usize, y: usize, pixels: u32, c: u32, unsigned_: i32, params: usize): void {
   const sx = load<f32>(params);
@@ -32,21 +25,5 @@ export function q8_vmul_channels__scalar(x: usize, s: usize, y: usize, pixels: u
       x += 1;
       y += 1;
     }
-  }
-}
-
-/**
- * Strided lookup / copy for channel concatenation: for `pixels` pixels, the `c` bytes at x + p·c go
- * to y + p·ystride, through `table` (256 bytes) or copied as they are when table = 0.
- */
-export function x8_lut_strided__scalar(x: usize, y: usize, pixels: u32, c: u32, ystride: usize, table: usize): void {
-  for (let p: u32 = 0; p < pixels; p++) {
-    if (table == 0) {
-      memory.copy(y, x, c);
-    } else {
-      for (let i: u32 = 0; i < c; i++) store<u8>(y + i, load<u8>(table + <usize>load<u8>(x + i)));
-    }
-    x += c;
-    y += ystride;
   }
 }
