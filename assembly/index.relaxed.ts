@@ -5,6 +5,7 @@
 // GEMMs whose weights are 7-bit ("reduce range") have one (qs8_w7_gemm).
 export * from "./index.simd128";
 export * from "./qs8_w7_gemm/pack";
+export * from "./qs8_w7_gemm/sizes";
 export * from "./qs8_w7_gemm/relaxed";
 export * from "./qb4_gemm/relaxed";
 export * from "./qp4_gemm/relaxed";

@@ -8,7 +8,7 @@ import {
   type DType, type Qkern, type Tensor,
 } from "../src/index.js";
 import { MAX_ALLOCATION } from "../src/runtime/runtime.js";
-import { DEPTHWISE_CACHE_LIMIT } from "../src/ops/depthwise-conv2d.js";
+import { PARAMS_CACHE_LIMIT as DEPTHWISE_CACHE_LIMIT } from "../src/packed-weights.js";
 import { depthwiseInteger, matmulInteger, quantizeLinear } from "../src/reference/index.js";
 import { describeBuilds } from "./helpers.js";
 

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { KERNELS, requantize, type Multipliers } from "../src/index.js";
-import { outputParamsBytes, writeOutputParams } from "../src/output-stage.js";
+import { outputParams } from "../src/kernels/output.js";
 import { buildHas } from "../src/registry.js";
 import { fp32Multiplier, quantizeMultiplierRef, requantizeFixedpoint, requantizeFp32 } from "../src/reference/index.js";
 import { accumulator, length, scale, zeroPoint } from "./arbitraries.js";
@@ -49,8 +49,8 @@ describeBuilds("qs32_q8_requant kernels", (get, isa) => {
             : { stage, multiplier: Int32Array.from(mults.slice(0, channels)), shift: Int32Array.from(shifts.slice(0, channels)) };
           withRaw(qk, (s) => {
             const px = s.i32(acc);
-            const pp = s.input(new Uint8Array(outputParamsBytes(stage, channels)));
-            writeOutputParams(qk.rt, pp, m, zp, qmin, qmax);
+            const pp = s.input(new Uint8Array(outputParams(qk.rt).bytes(stage, channels)));
+            outputParams(qk.rt).write(pp, m, zp, qmin, qmax);
             const py = s.output(rows * cols);
             qk.raw.kernel(k.name)(px, py, rows, cols, pp);
             const got = s.read(py, rows * cols);

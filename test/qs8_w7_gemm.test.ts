@@ -57,7 +57,7 @@ describeBuilds("qs8_w7_gemm (reduce-range weights)", (get, isa) => {
     fc.assert(fc.property(cases, (x) => void check(get(), x, { reduceRange: true })), { numRuns: 80 });
     using b = get().tensor(new Int8Array([-64, 63, 0, 5]), [2, 2], { quant: { scale: 0.1 } });
     using w = packGemmWeights(b, { reduceRange: true });
-    expect([w.reduceRange, w.packing]).toEqual([true, isa === "relaxed" ? "w7" : "c2"]);
+    expect([w.reduceRange, w.kernels?.family]).toEqual([true, isa === "relaxed" ? "qs8_w7_gemm" : "qs8_gemm"]);
   });
   it("largest pair sums (A_s = −128 against B'' = 127), K across several chunks, rows across the L2 chunk", () => {
     const qk = get();
