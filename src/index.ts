@@ -64,7 +64,7 @@ export { createObserver, type Observer, type ObserverKind, type ObserverOptions 
 export { calibrate } from "./models/calibration.js";
 export { FloatNetwork } from "./models/float-network.js";
 export { sqnr, topK } from "./models/metrics.js";
-export type { LayerTiming, RunResult } from "./models/network.js";
+export { Network, type LayerTiming, type RunResult } from "./models/network.js";
 export { QuantizedNetwork, type ActivationParams, type QuantizedLayer, type QuantizeModelOptions } from "./models/quantized-network.js";
 export { efficientNetLite0, mobileNetV2, MODELS, squeezeNet11, syntheticImage } from "./models/architectures.js";
 export { layerInputs, parameterCount, type Activation, type LayerSpec, type ModelSpec } from "./models/spec.js";

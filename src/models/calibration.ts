@@ -43,5 +43,3 @@ export function calibrate(qk: Qkern, spec: ModelSpec, images: readonly Float32Ar
   for (const l of spec.layers) if (l.op === "maxpool") params.set(l.name, params.get(l.input)!);
   return params;
 }
-
-/** Symmetric per-output-channel int8 weights in [−qmax, qmax] (127, or 63 for 7-bit), channel by `channelOf`. */

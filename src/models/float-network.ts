@@ -66,5 +66,3 @@ export class FloatNetwork extends Network {
     return (t.data as Float32Array).slice();
   }
 }
-
-/** Options of calibration and of QuantizedNetwork. */

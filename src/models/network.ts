@@ -34,7 +34,18 @@ function lastUse(spec: ModelSpec): Map<string, number> {
   return last;
 }
 
-/** @internal What FloatNetwork and QuantizedNetwork share: weights packed once, layer-by-layer runs with timings, intermediates freed after their last use. */
+/**
+ * What FloatNetwork and QuantizedNetwork share: weights packed once, layer-by-layer runs with
+ * per-layer timings, intermediates freed after their last use, `dispose()` for everything packed.
+ *
+ * @example
+ * ```ts
+ * const spec = squeezeNet11();
+ * const nets: Network[] = [new FloatNetwork(qk, spec)];
+ * console.log(nets[0]!.run(syntheticImage(spec.inputShape, 1)).logits.length); // 1000
+ * nets.forEach((n) => n.dispose());
+ * ```
+ */
 export abstract class Network {
   protected readonly packed: Packed[] = [];
   /** Whether layers write into output tensors kept from the first run (see `outs`). */

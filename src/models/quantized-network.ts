@@ -21,6 +21,7 @@ import type { Tensor } from "../tensor.js";
 import { Network } from "./network.js";
 import { layerInputs, type LayerSpec, type ModelSpec } from "./spec.js";
 
+/** Options of calibration and of QuantizedNetwork. */
 export interface QuantizeModelOptions {
   /** Activation storage type (default int8: zero point −128 after ReLU, as TFLite). */
   readonly activations?: "int8" | "uint8";
@@ -40,6 +41,7 @@ export interface QuantizeModelOptions {
 /** Per-tensor activation parameters chosen by calibration. */
 export type ActivationParams = ReadonlyMap<string, PerTensorQuant>;
 
+/** Symmetric per-output-channel int8 weights in [−qmax, qmax] (127, or 63 for 7-bit), channel by `channelOf`. */
 function quantizeWeights(w: Float32Array, channels: number, channelOf: (i: number) => number, qmax = 127): { q: Int8Array; scales: Float32Array } {
   const amax = new Float64Array(channels);
   for (let i = 0; i < w.length; i++) amax[channelOf(i)] = Math.max(amax[channelOf(i)]!, Math.abs(w[i]!));
