@@ -110,9 +110,9 @@ export function resultRow(suite: string, caseName: string, variant: string, unit
 }
 
 /**
- * The README table: per suite and case with a peer, the fastest qkern row (build: variant) with
- * its rate and its ratio to the best peer measured interleaved with it (the harness's
- * `vsBestPeer`), and the fastest peer row of the case.
+ * The summary table (FILE.md beside the JSON): per suite and case with a peer, the fastest qkern
+ * row (build: variant) with its rate and its ratio to the best peer measured interleaved with it
+ * (the harness's `vsBestPeer`), and the fastest peer row of the case.
  */
 export function summaryMarkdown(m: Meta, results: readonly ResultRow[], command: string): string {
   const rate = (r: ResultRow): number => r.gops ?? r.gbps ?? Number.NaN;

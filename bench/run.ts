@@ -1,5 +1,5 @@
 // Entry of `npm run bench [-- --suite NAME] [--quick] [--json FILE]` (FILE.json, default
-// build/bench/results.json, plus the chart FILE.svg and the README table FILE.md from bench/chart.ts
+// build/bench/results.json, plus the chart FILE.svg and the summary table FILE.md from bench/chart.ts
 // and report.ts): one qkern instance per build
 // this engine runs, then for every case of every chosen suite: setup (with correctness checks),
 // interleaved measurement of each variant, a table on stdout, and at the end the JSON document.
@@ -135,7 +135,7 @@ async function main(): Promise<number> {
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const json = values.json ?? 'build/bench/results.json';
   writeFileSync(json, JSON.stringify({ meta: m, results }, null, 2) + '\n');
-  // Next to the JSON: the chart and the README table (out.json → out.svg, out.md).
+  // Next to the JSON: the chart and the summary table (out.json → out.svg, out.md; docs/benchmarks.md).
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   const base = json.replace(/\.json$/, '');
   writeFileSync(`${base}.svg`, chartSvg(m, results, command));

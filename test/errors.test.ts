@@ -1,4 +1,4 @@
-// The error catalogue (README "Errors"): each bad input gives a QkernError naming op and argument.
+// The error catalogue (docs/guarantees.md "Errors"): each bad input gives a QkernError naming op and argument.
 import { describe, expect, it } from "vitest";
 import { QkernError, createQkern, dequantize, quantize, requantize } from "../src/index.js";
 
@@ -99,11 +99,11 @@ describe("error catalogue", async () => {
   });
 });
 
-// The README "Errors" table: every row's example is a message qkern really produces (numbers that
+// The "Errors" table of docs/guarantees.md: every row's example is a message qkern really produces (numbers that
 // depend on the allocator's layout, like block addresses, are compared as digits only).
-describe("README error catalogue", async () => {
+describe("error catalogue of docs/guarantees.md", async () => {
   const { readFileSync } = await import("node:fs");
-  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const readme = readFileSync(new URL("../docs/guarantees.md", import.meta.url), "utf8");
   const table = readme.slice(readme.indexOf("## Errors"), readme.indexOf("## Guarantees"));
   const rows = [...table.matchAll(/^\| ([^|]+?) \| (.+) \|$/gm)].filter((m) => m[1] !== "error" && !m[1]!.startsWith("---"));
   const qk = await createQkern({ isa: "scalar" });
