@@ -1,5 +1,5 @@
 // Whole networks for the peers, built from a qkern ModelSpec (src/models/spec.ts), for the `e2e`
-// bench suite and test/ort-network-parity.test.ts:
+// bench suite and test/peers/ort-network-parity.test.ts:
 // - `qdqModel`: the ONNX QDQ graph of a QuantizedNetwork, from the very int8 weights, int32 biases
 //   and calibrated activation parameters qkern runs: QuantizeLinear on the float image, then per
 //   layer DequantizeLinear → Conv | Gemm | Add | Concat | MaxPool | GlobalAveragePool →

@@ -1,6 +1,6 @@
 // onnxruntime-web as a peer: its wasm backend on one thread in Node, and single-node ONNX graphs
 // built in code with onnx-proto, so each ORT task is exactly one operator on qkern's shapes
-// (test/ort-conformance.test.ts also builds graphs of many independent nodes, one per case).
+// (test/peers/ort-conformance.test.ts also builds graphs of many independent nodes, one per case).
 // Nodes may carry integer attributes and may chain: a value one node outputs and another reads
 // (e.g. Transpose → QLinearConv → Transpose) is internal, neither a graph input nor an output.
 import onnxProto from 'onnx-proto';
