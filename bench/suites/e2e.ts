@@ -29,7 +29,7 @@ import {
   type Isa, type ModelSpec, type Qkern,
 } from 'qkern';
 import { median, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
-import { floatModel, networkMacs, networkSession, qdqModel, tfjsNetwork, toNchw } from '../networks.js';
+import { floatModel, networkMacs, networkSession, qdqModel, tfjsNetwork, toNchw } from '../../peers/networks.js';
 import type { ResultRow } from '../report.js';
 
 interface E2eCase {

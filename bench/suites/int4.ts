@@ -29,7 +29,7 @@ import {
 } from 'qkern';
 import onnxProto from 'onnx-proto';
 import { countMismatches, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
-import { graphModel, ortSession, type OnnxNode, type Ort } from '../ort.js';
+import { graphModel, ortSession, type OnnxNode, type Ort } from '../../peers/ort.js';
 import type { ResultRow } from '../report.js';
 
 interface Int4Case {

@@ -18,7 +18,7 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { detect, gemm, packGemmWeights, type Qkern, type Tensor } from "../../src/index.js";
-import { loadOrt, ortGraphSession, type OnnxNode, type OnnxValue } from "../../bench/ort.js";
+import { loadOrt, ortGraphSession, type OnnxNode, type OnnxValue } from "../../peers/ort.js";
 import { allAvailableBuilds, rng } from "../support/helpers.js";
 import type { Tensor as OrtTensor } from "onnxruntime-web";
 

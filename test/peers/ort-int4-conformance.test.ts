@@ -27,7 +27,7 @@ import fc from "fast-check";
 import onnxProto from "onnx-proto";
 import { afterAll, describe, expect, it } from "vitest";
 import { detect, gemmInt4, packInt4Weights, quantizeInt4, toMatMulNBits, type Int4Weights, type Qkern } from "../../src/index.js";
-import { graphModel, loadOrt, type OnnxNode, type OnnxValue } from "../../bench/ort.js";
+import { graphModel, loadOrt, type OnnxNode, type OnnxValue } from "../../peers/ort.js";
 import { allAvailableBuilds } from "../support/helpers.js";
 import { TOLERANCES } from "../tolerances.js";
 import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-web";

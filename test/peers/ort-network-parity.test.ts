@@ -33,8 +33,8 @@ import {
   calibrate, createQkern, efficientNetLite0, mobileNetV2, QuantizedNetwork, squeezeNet11, syntheticImage,
   type ActivationParams, type ModelSpec, type Qkern,
 } from "../../src/index.js";
-import { loadOrt } from "../../bench/ort.js";
-import { activationImplied, networkSession, qdqModel, toNchw, toNhwc } from "../../bench/networks.js";
+import { loadOrt } from "../../peers/ort.js";
+import { activationImplied, networkSession, qdqModel, toNchw, toNhwc } from "../../peers/networks.js";
 import { buildCases } from "../support/helpers.js";
 import { TOLERANCES } from "../tolerances.js";
 

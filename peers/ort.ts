@@ -1,3 +1,6 @@
+// peers/ (dev only, not in the npm package): the peer libraries and the graphs qkern is compared
+// with, shared by bench/ and test/peers/.
+//
 // onnxruntime-web as a peer: its wasm backend on one thread in Node, and single-node ONNX graphs
 // built in code with onnx-proto, so each ORT task is exactly one operator on qkern's shapes
 // (test/peers/ort-conformance.test.ts also builds graphs of many independent nodes, one per case).
