@@ -9,17 +9,7 @@ import {
 } from "../../src/index.js";
 import { buildHas } from "../../src/registry.js";
 import { decodeMatMulNBits, decodeQ4_0, int4BlockSums, int4Float, quantizeActivationsRef } from "../../src/reference/index.js";
-import { describeBuilds } from "../support/helpers.js";
-
-function rand(seed: number): () => number {
-  let s = seed | 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
+import { describeBuilds, rng } from "../support/helpers.js";
 
 function randomWeights(r: () => number, n: number, k: number, bs: number): Int4Weights {
   const nb = Math.ceil(k / bs);
@@ -43,7 +33,7 @@ const caseArb = fc.record({
 });
 
 function check(qk: Qkern, c: typeof caseArb extends fc.Arbitrary<infer T> ? T : never, isa?: "scalar" | "simd128" | "relaxed", tile?: "4x8c2"): void {
-  const r = rand(c.seed);
+  const r = rng(c.seed);
   const w = randomWeights(r, c.n, c.k, c.bs);
   const bias = c.withBias ? Float32Array.from({ length: c.n }, () => r() * 4 - 2) : undefined;
   using packed = packInt4Weights(qk, w, bias ? { bias } : {});
@@ -156,7 +146,7 @@ describeBuilds("qb4_gemm", (get, isa) => {
     });
     it("the default for M >= 4 (the 4x8c2 tile in SIMD builds) equals the 1x4c32 tile bit for bit", () => {
       const qk = get();
-      const r = rand(11);
+      const r = rng(11);
       const w = randomWeights(r, 19, 200, 64);
       using packed = packInt4Weights(qk, w, { bias: Float32Array.from({ length: 19 }, () => r() - 0.5) });
       using x = qk.tensor(Float32Array.from({ length: 6 * 200 }, () => r() * 2 - 1), [6, 200]);
@@ -170,7 +160,7 @@ describeBuilds("qb4_gemm", (get, isa) => {
 describe("int4 formats", () => {
   it("MatMulNBits imports decode as the format defines and export back unchanged", () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 150 }), fc.constantFrom(32, 64, 128), fc.boolean(), fc.integer(), (n, k, bs, withZp, seed) => {
-      const r = rand(seed);
+      const r = rng(seed);
       const nb = Math.ceil(k / bs);
       const b = Uint8Array.from({ length: n * nb * (bs / 2) }, () => Math.floor(r() * 256));
       const scales = Float32Array.from({ length: n * nb }, () => 0.01 + r());
@@ -185,7 +175,7 @@ describe("int4 formats", () => {
 
   it("Q4_0 imports decode as ggml defines (fp16 d, low nibble j, high nibble j + 16) and export back exactly", () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer(), (n, blocks, seed) => {
-      const r = rand(seed);
+      const r = rng(seed);
       const k = 32 * blocks;
       const data = new Uint8Array(n * blocks * 18);
       for (let i = 0; i < data.length; i++) data[i] = Math.floor(r() * 256);
@@ -198,7 +188,7 @@ describe("int4 formats", () => {
 
   it("quantizeInt4 stays within half a step inside the range", () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 100 }), fc.constantFrom(32, 64, "channel" as const), fc.constantFrom("symmetric" as const, "asymmetric" as const), fc.integer(), (n, k, bs, scheme, seed) => {
-      const r = rand(seed);
+      const r = rng(seed);
       const wf = Float32Array.from({ length: k * n }, () => (r() - 0.5) * 2);
       const w = quantizeInt4(wf, [k, n], { blockSize: bs, scheme });
       const back = dequantizeInt4(w);

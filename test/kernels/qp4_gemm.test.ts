@@ -5,17 +5,8 @@ import { describe, expect, it } from "vitest";
 import { KERNELS, QkernError, createQkern, dequantizeInt4, gemmPalettized, packPalettizedWeights, palettize, depalettize, quantizeInt4, type Qkern } from "../../src/index.js";
 import { buildHas } from "../../src/registry.js";
 import { palettizedBlockSums, quantizeActivationsRef } from "../../src/reference/index.js";
-import { describeBuilds } from "../support/helpers.js";
+import { describeBuilds, rng } from "../support/helpers.js";
 
-function rand(seed: number): () => number {
-  let s = seed | 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 const gauss = (r: () => number) => (): number => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 const laplace = (r: () => number) => (): number => (r() < 0.5 ? 1 : -1) * Math.log(r() + 1e-12);
 
@@ -32,7 +23,7 @@ function sqnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe("palettize", () => {
   it("is deterministic per seed and never uses more than 2^bits codebook entries", () => {
     fc.assert(fc.property(fc.constantFrom(2 as const, 3 as const, 4 as const), fc.constantFrom("channel" as const, "tensor" as const), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 80 }), fc.integer(), (bits, granularity, n, k, seed) => {
-      const r = rand(seed);
+      const r = rng(seed);
       const w = Float32Array.from({ length: k * n }, gauss(r));
       const a = palettize(w, [k, n], { bits, granularity, seed: 5 });
       const b = palettize(w, [k, n], { bits, granularity, seed: 5 });
@@ -45,7 +36,7 @@ describe("palettize", () => {
 
   it("beats uniform per-channel int4 in SQNR on Gaussian and Laplacian weights (4 bits)", () => {
     for (const [name, dist] of [["gaussian", gauss], ["laplacian", laplace]] as const) {
-      const r = rand(42);
+      const r = rng(42);
       const sample = dist(r);
       const [k, n] = [512, 64];
       const w = Float32Array.from({ length: k * n }, () => sample() * 0.05);
@@ -68,7 +59,7 @@ describe("palettize", () => {
 });
 
 function check(qk: Qkern, seed: number, m: number, n: number, k: number, granularity: "channel" | "tensor", isa: string, bs: number): void {
-  const r = rand(seed);
+  const r = rng(seed);
   const w = Float32Array.from({ length: k * n }, gauss(r));
   const p = palettize(w, [k, n], { bits: 4, granularity, seed, iterations: 5 });
   using packed = packPalettizedWeights(qk, p, { blockSize: bs });

@@ -8,7 +8,7 @@ import { expect, it } from "vitest";
 import { KERNELS, depthwiseConv2d, packDepthwiseWeights, type Qkern, type Tensor } from "../../src/index.js";
 import { buildHas } from "../../src/registry.js";
 import { depthwiseFloat, depthwiseInteger, depthwiseOutputSize, fp32Multiplier, quantizeMultiplierRef, requantizeFixedpoint, requantizeFp32, samePadding, type RefDepthwise } from "../../src/reference/index.js";
-import { describeBuilds } from "../support/helpers.js";
+import { describeBuilds, rng } from "../support/helpers.js";
 
 function guard(t: Tensor): () => boolean {
   const mem = (): Uint8Array => new Uint8Array(t.qk.raw.memory.buffer, t.ptr + t.byteLength, 16);
@@ -49,18 +49,8 @@ function refGeometry(g: Geometry): RefDepthwise {
   return { n: g.n, h: g.h, w: g.w, c: g.c, kh: g.kh, kw: g.kw, multiplier: g.multiplier, strides: [g.sh, g.sw], dilations: [g.dh, g.dw], pads };
 }
 
-function rand(seed: number): () => number {
-  let s = seed | 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
 function checkInteger(qk: Qkern, g: Geometry, unsigned: boolean, stage: "int32" | "fp32" | "fixedpoint", seed: number, tile?: string): void {
-  const r = rand(seed);
+  const r = rng(seed);
   const ref = refGeometry(g);
   const oc = g.c * g.multiplier;
   const [lo, hi] = unsigned ? [0, 255] : [-128, 127];
@@ -112,7 +102,7 @@ function checkInteger(qk: Qkern, g: Geometry, unsigned: boolean, stage: "int32" 
 }
 
 function checkFloat(qk: Qkern, g: Geometry, seed: number, tile?: string): void {
-  const r = rand(seed);
+  const r = rng(seed);
   const ref = refGeometry(g);
   const oc = g.c * g.multiplier;
   const x = Float32Array.from({ length: g.n * g.h * g.w * g.c }, () => (r() - 0.5) * 8);

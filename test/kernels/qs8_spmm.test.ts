@@ -5,17 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KERNELS, QkernError, gemm, packGemmWeights, prune, pruneGlobal, type Qkern } from "../../src/index.js";
 import { buildHas } from "../../src/registry.js";
-import { describeBuilds } from "../support/helpers.js";
-
-function rand(seed: number): () => number {
-  let s = seed | 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
+import { describeBuilds, rng } from "../support/helpers.js";
 
 const caseArb = fc.record({
   m: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 20 })),
@@ -32,7 +22,7 @@ const caseArb = fc.record({
 });
 
 function check(qk: Qkern, c: typeof caseArb extends fc.Arbitrary<infer T> ? T : never, tile?: string): void {
-  const r = rand(c.seed);
+  const r = rng(c.seed);
   const [blo, bhi] = c.bType === "int8" ? [-128, 127] : [0, 255];
   const [alo, ahi] = c.aType === "int8" ? [-128, 127] : [0, 255];
   const zb = Array.from({ length: c.n }, () => (c.perColumnZb ? blo + Math.floor(r() * (bhi - blo + 1)) : c.bType === "uint8" ? 128 : 0));
@@ -42,7 +32,7 @@ function check(qk: Qkern, c: typeof caseArb extends fc.Arbitrary<infer T> ? T : 
   for (let kk = 0; kk < c.k; kk++) {
     for (let col = 0; col < c.n; col++) {
       const i = kk * c.n + col;
-      const blockKept = c.pattern === "dense" || (c.pattern === "random" && rand(c.seed + (kk >> 2) * 131 + col)() < c.density) || (c.pattern === "zero-columns" && col % 3 === 1);
+      const blockKept = c.pattern === "dense" || (c.pattern === "random" && rng(c.seed + (kk >> 2) * 131 + col)() < c.density) || (c.pattern === "zero-columns" && col % 3 === 1);
       b[i] = c.pattern === "single" ? (i === singleAt ? (zbAt(col) === bhi ? blo : bhi) : zbAt(col)) : blockKept ? blo + Math.floor(r() * (bhi - blo + 1)) : zbAt(col);
     }
   }
@@ -89,7 +79,7 @@ describe("prune", () => {
       fc.constantFrom("unstructured" as const, "block1x4" as const, "block1x8" as const, "block4x1" as const),
       fc.double({ min: 0, max: 0.99, noNaN: true }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer(),
       (structure, sparsity, kb, nb, seed) => {
-        const r = rand(seed);
+        const r = rng(seed);
         const [k, n] = [kb * 8, nb * 4];
         const w = Float32Array.from({ length: k * n }, () => (r() - 0.5) * 2 || 0.5);
         const res = prune(w, [k, n], { sparsity, structure });
@@ -111,7 +101,7 @@ describe("prune", () => {
   });
 
   it("2:4 keeps at most 2 nonzeros in every group of 4 along K", () => {
-    const r = rand(3);
+    const r = rng(3);
     const w = Float32Array.from({ length: 16 * 5 }, () => r() - 0.5);
     const { weights, sparsity } = prune(w, [16, 5], { structure: "2:4" });
     expect(sparsity).toBe(0.5);

@@ -1,18 +1,7 @@
 // Bad input to packDepthwiseWeights / depthwiseConv2d: each a QkernError naming op, argument, shapes.
 import { describe, expect, it } from "vitest";
-import { QkernError, createQkern, depthwiseConv2d, packDepthwiseWeights } from "../../src/index.js";
-
-function expectError(fn: () => unknown, op: string, argument: string, message: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `${op}: ${argument} should throw`).toBeInstanceOf(QkernError);
-  expect([(err as QkernError).op, (err as QkernError).argument]).toEqual([op, argument]);
-  expect((err as QkernError).message).toMatch(message);
-}
+import { createQkern, depthwiseConv2d, packDepthwiseWeights } from "../../src/index.js";
+import { expectError } from "../support/helpers.js";
 
 describe("depthwise error catalogue", async () => {
   const qk = await createQkern({ isa: "scalar" });

@@ -1,19 +1,7 @@
 // The error catalogue (README "Errors"): each bad input gives a QkernError naming op and argument.
 import { describe, expect, it } from "vitest";
-import { QkernError, createQkern, dequantize, quantize, requantize } from "../../src/index.js";
-
-function expectError(fn: () => unknown, op: string, argument: string, message: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(QkernError);
-    const err = e as QkernError;
-    expect([err.op, err.argument]).toEqual([op, argument]);
-    expect(err.message).toMatch(message);
-    return;
-  }
-  expect.fail(`expected ${op}: ${argument} to throw`);
-}
+import { createQkern, dequantize, quantize, requantize } from "../../src/index.js";
+import { expectError } from "../support/helpers.js";
 
 describe("error catalogue", async () => {
   const qk = await createQkern({ isa: "scalar" });

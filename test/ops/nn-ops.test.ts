@@ -10,17 +10,8 @@ import {
 import {
   conv2dFloat, conv2dInteger, convOutputSize, fp32Multiplier, qaddFixedpoint, qaddFp32, qaverage, qfunction, qmul, requantizeFp32, samePadding, type RefConv,
 } from "../../src/reference/index.js";
-import { describeBuilds } from "../support/helpers.js";
+import { describeBuilds, rng } from "../support/helpers.js";
 
-function rand(seed: number): () => number {
-  let s = seed | 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 
 const convCase = fc.record({
@@ -46,7 +37,7 @@ describeBuilds("network ops", (get) => {
     fc.assert(fc.property(convCase, (g0) => {
       const qk = get();
       const g = geometry(g0);
-      const r = rand(g0.seed);
+      const r = rng(g0.seed);
       const [lo, hi] = g0.unsigned ? [0, 255] : [-128, 127];
       const x = Array.from({ length: g.n * g.h * g.w * g.c }, () => int(r, lo, hi));
       const zx = int(r, lo, hi);
@@ -70,7 +61,7 @@ describeBuilds("network ops", (get) => {
     fc.assert(fc.property(convCase, (g0) => {
       const qk = get();
       const g = geometry(g0);
-      const r = rand(g0.seed);
+      const r = rng(g0.seed);
       const x = Float32Array.from({ length: g.n * g.h * g.w * g.c }, () => r() * 2 - 1);
       const wv = Float32Array.from({ length: g.oc * g.kh * g.kw * g.c }, () => r() - 0.5);
       const bias = Float32Array.from({ length: g.oc }, () => r() - 0.5);
@@ -82,7 +73,7 @@ describeBuilds("network ops", (get) => {
 
   it("float GEMM on rank-3 input equals the ordered float sum", () => {
     const qk = get();
-    const r = rand(5);
+    const r = rng(5);
     const [m, k, n] = [7, 13, 11];
     const a = Float32Array.from({ length: 2 * m * k }, () => r() - 0.5);
     const b = Float32Array.from({ length: k * n }, () => r() - 0.5);
@@ -102,7 +93,7 @@ describeBuilds("network ops", (get) => {
   it("add: fp32 (QLinearAdd) and fixedpoint (TFLite) stages equal their references", () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 70 }), fc.boolean(), fc.constantFrom("fp32" as const, "fixedpoint" as const), fc.integer(), (len, unsigned, stage, seed) => {
       const qk = get();
-      const r = rand(seed);
+      const r = rng(seed);
       const [lo, hi] = unsigned ? [0, 255] : [-128, 127];
       const qa = { scale: Math.fround(0.01 + r() * 0.1), zeroPoint: int(r, lo, hi) };
       const qb = { scale: Math.fround(0.01 + r() * 0.1), zeroPoint: int(r, lo, hi) };
@@ -154,7 +145,7 @@ describeBuilds("network ops", (get) => {
   it("pooling: max keeps values, average and global average requantize the mean", () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 35 }), fc.boolean(), fc.integer(), (h, w, c, unsigned, seed) => {
       const qk = get();
-      const r = rand(seed);
+      const r = rng(seed);
       const [lo, hi] = unsigned ? [0, 255] : [-128, 127];
       const x = Array.from({ length: h * w * c }, () => int(r, lo, hi));
       const qx = { scale: Math.fround(0.03), zeroPoint: int(r, lo, hi) };
@@ -183,7 +174,7 @@ describeBuilds("network ops", (get) => {
 
   it("concat requantizes inputs whose parameters differ, copies the others", () => {
     const qk = get();
-    const r = rand(9);
+    const r = rng(9);
     const qa = { scale: 0.1, zeroPoint: 3 };
     const qb = { scale: 0.05, zeroPoint: -7 };
     const av = Array.from({ length: 2 * 3 * 5 }, () => int(r, -128, 127));
@@ -201,7 +192,7 @@ describeBuilds("network ops", (get) => {
 
   it("mulChannels and softmax", () => {
     const qk = get();
-    const r = rand(11);
+    const r = rng(11);
     const xv = Array.from({ length: 2 * 3 * 3 * 6 }, () => int(r, 0, 255));
     const sv = Array.from({ length: 2 * 6 }, () => int(r, 0, 255));
     const qx = { scale: Math.fround(0.04), zeroPoint: 10 };
@@ -222,7 +213,7 @@ describeBuilds("network ops", (get) => {
 describeBuilds("network kernels, scalar rows inside SIMD builds", (get, isa) => {
   it.skipIf(isa === "scalar")("q8_vadd_fp32, q8_pool_max, q8_pool_gsum and f32_gemm_minmax scalar rows equal their SIMD rows", () => {
     const qk = get();
-    const r = rand(21);
+    const r = rng(21);
     const { alloc, free, kernel, memory } = qk.raw;
     const bytes = (n: number, f: () => number): number => {
       const p = alloc(n);

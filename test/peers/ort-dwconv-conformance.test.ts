@@ -19,7 +19,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { depthwiseConv2d, detect, packDepthwiseWeights, type Qkern, type Tensor } from "../../src/index.js";
 import { loadOrt, ortGraphSession, type OnnxNode, type OnnxValue } from "../../peers/ort.js";
-import { allAvailableBuilds } from "../support/helpers.js";
+import { allAvailableBuilds, rng } from "../support/helpers.js";
 import type { Tensor as OrtTensor } from "onnxruntime-web";
 
 type Q8 = "int8" | "uint8";
@@ -84,17 +84,6 @@ function caseArb(xType: Q8, wType: Q8) {
   }));
 }
 type Case = typeof caseArb extends (...a: never[]) => fc.Arbitrary<infer T> ? T : never;
-
-/** xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 /** The tensors of a case: x NHWC, w in ONNX layout, per output channel parameters, output geometry. */
 function materialize(c: Case) {

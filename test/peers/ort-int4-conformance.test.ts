@@ -28,7 +28,7 @@ import onnxProto from "onnx-proto";
 import { afterAll, describe, expect, it } from "vitest";
 import { detect, gemmInt4, packInt4Weights, quantizeInt4, toMatMulNBits, type Int4Weights, type Qkern } from "../../src/index.js";
 import { graphModel, loadOrt, type OnnxNode, type OnnxValue } from "../../peers/ort.js";
-import { allAvailableBuilds } from "../support/helpers.js";
+import { allAvailableBuilds, rng } from "../support/helpers.js";
 import { TOLERANCES } from "../tolerances.js";
 import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-web";
 
@@ -73,17 +73,6 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   activations: fc.constantFrom("per-block" as const, "per-row" as const),
   seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
 });
-
-/** xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 interface Data {
   readonly x: Float32Array;

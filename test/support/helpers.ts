@@ -1,7 +1,8 @@
 // Shared test plumbing: which builds this run tests, instances per build, raw kernel calls with
-// sentinel bytes around outputs.
+// sentinel bytes around outputs, a guard after a tensor's data, the catalogue's error assertion and
+// the seeded generator of test data.
 import { beforeAll, describe, expect } from "vitest";
-import { createQkern, detect, type Isa, type Qkern } from "../../src/index.js";
+import { QkernError, createQkern, detect, type Isa, type Qkern } from "../../src/index.js";
 
 const ALL: readonly Isa[] = ["scalar", "simd128", "relaxed"];
 const wanted = (process.env["QKERN_TEST_ISAS"] ?? ALL.join(",")).split(",") as Isa[];
@@ -124,4 +125,23 @@ export function rng(seed: number): () => number {
     s ^= s << 5;
     return (s >>> 0) / 2 ** 32;
   };
+}
+
+/**
+ * Runs a call that must be refused: it throws a QkernError naming `op` and `argument` whose message
+ * matches `message` (the error catalogue's contract, README "Errors").
+ */
+export function expectError(fn: () => unknown, op: string, argument: string, message: RegExp): void {
+  let threw = false;
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    threw = true;
+    err = e;
+  }
+  if (!threw) expect.fail(`expected ${op}: ${argument} to throw`);
+  expect(err, `${op}: ${argument} should throw a QkernError`).toBeInstanceOf(QkernError);
+  expect([(err as QkernError).op, (err as QkernError).argument]).toEqual([op, argument]);
+  expect((err as QkernError).message).toMatch(message);
 }
