@@ -5,94 +5,19 @@ import fc from "fast-check";
 import { expect, it, describe } from "vitest";
 import {
   KERNELS, QkernError, dequantizeInt4, fromMatMulNBits, fromQ4_0, gemmInt4, packInt4Weights, quantizeInt4, toMatMulNBits, toQ4_0,
-  type Int4Weights, type Qkern,
+  type Int4Weights,
 } from "../../src/index.js";
 import { buildHas } from "../../src/registry.js";
-import { decodeMatMulNBits, decodeQ4_0, int4BlockSums, int4Float, quantizeActivationsRef } from "../../src/reference/index.js";
+import { decodeMatMulNBits, decodeQ4_0, int4BlockSums } from "../../src/reference/index.js";
 import { describeBuilds, rng } from "../support/helpers.js";
-
-function randomWeights(r: () => number, n: number, k: number, bs: number): Int4Weights {
-  const nb = Math.ceil(k / bs);
-  return {
-    n, k, blockSize: bs,
-    q: Uint8Array.from({ length: n * k }, () => Math.floor(r() * 16)),
-    scales: Float32Array.from({ length: n * nb }, () => 0.001 + r() * 0.1),
-    zeroPoints: Uint8Array.from({ length: n * nb }, () => (r() < 0.5 ? 8 : Math.floor(r() * 16))),
-  };
-}
-
-const caseArb = fc.record({
-  m: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constant(1)),
-  n: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(4, 8, 17)),
-  k: fc.oneof(fc.integer({ min: 1, max: 200 }), fc.constantFrom(32, 64, 128, 129, 256, 300)),
-  bs: fc.constantFrom(32, 64, 128, 96, 320),
-  input: fc.constantFrom("f32-block" as const, "f32-row" as const, "int8" as const, "uint8" as const),
-  perRow: fc.boolean(),
-  withBias: fc.boolean(),
-  seed: fc.integer(),
-});
-
-function check(qk: Qkern, c: typeof caseArb extends fc.Arbitrary<infer T> ? T : never, isa?: "scalar" | "simd128" | "relaxed", tile?: "4x8c2"): void {
-  const r = rng(c.seed);
-  const w = randomWeights(r, c.n, c.k, c.bs);
-  const bias = c.withBias ? Float32Array.from({ length: c.n }, () => r() * 4 - 2) : undefined;
-  using packed = packInt4Weights(qk, w, bias ? { bias } : {});
-  const nb = Math.ceil(c.k / c.bs);
-  let x;
-  const rows: { a: Int32Array; za: number; scale: (b: number) => number }[] = [];
-  if (c.input === "f32-block" || c.input === "f32-row") {
-    const xf = Float32Array.from({ length: c.m * c.k }, () => (r() < 0.05 ? 0 : (r() - 0.5) * 6));
-    x = qk.tensor(xf, [c.m, c.k]);
-    for (let i = 0; i < c.m; i++) {
-      const ablock = c.input === "f32-block" ? c.bs : nb * c.bs;
-      const { a, scales } = quantizeActivationsRef(xf.subarray(i * c.k, (i + 1) * c.k), c.k, ablock);
-      rows.push({ a, za: 0, scale: (b) => scales[Math.floor((b * c.bs) / ablock)]! });
-    }
-  } else {
-    const [lo, hi] = c.input === "int8" ? [-128, 127] : [0, 255];
-    const vals = Array.from({ length: c.m * c.k }, () => (r() < 0.1 ? (r() < 0.5 ? lo : hi) : lo + Math.floor(r() * (hi - lo + 1))));
-    const zps = Array.from({ length: c.m }, () => (r() < 0.3 ? (r() < 0.5 ? lo : hi) : lo + Math.floor(r() * (hi - lo + 1))));
-    const scales = Array.from({ length: c.m }, () => 0.01 + r() * 0.05);
-    const quant = c.perRow ? { axis: 0, scale: scales, zeroPoint: zps } : { scale: scales[0]!, zeroPoint: zps[0]! };
-    x = qk.tensor(c.input === "int8" ? Int8Array.from(vals) : Uint8Array.from(vals), [c.m, c.k], { quant });
-    for (let i = 0; i < c.m; i++) {
-      const s = Math.fround(c.perRow ? scales[i]! : scales[0]!);
-      rows.push({ a: Int32Array.from(vals.slice(i * c.k, (i + 1) * c.k)), za: c.perRow ? zps[i]! : zps[0]!, scale: () => s });
-    }
-  }
-  using xt = x;
-  const activations = c.input === "f32-row" ? "per-row" as const : "per-block" as const;
-  using sums = gemmInt4(xt, packed, { output: "int32", activations, ...(isa ? { forceIsa: isa } : {}) });
-  using y = gemmInt4(xt, packed, { activations, ...(isa ? { forceIsa: isa } : {}), ...(tile ? { forceTile: tile } : {}) });
-  const gotSums = sums.toArray();
-  const gotY = y.toArray();
-  for (let i = 0; i < c.m; i++) {
-    for (let col = 0; col < c.n; col++) {
-      const want = int4BlockSums(rows[i]!.a, rows[i]!.za, w, col);
-      for (let b = 0; b < nb; b++) {
-        if (gotSums[(i * c.n + col) * nb + b] !== want[b]) expect.fail(`int32 row ${i} col ${col} block ${b}: got ${gotSums[(i * c.n + col) * nb + b]}, want ${want[b]}`);
-      }
-      const wantY = int4Float(want, w, col, rows[i]!.scale, bias ? bias[col]! : 0);
-      if (!Object.is(gotY[i * c.n + col], wantY)) expect.fail(`float row ${i} col ${col}: got ${gotY[i * c.n + col]}, want ${wantY}`);
-      // TOLERANCES.blockFloatSum
-      let y64 = bias ? bias[col]! : 0;
-      let mag = Math.abs(y64);
-      for (let b = 0; b < nb; b++) {
-        const term = want[b]! * w.scales[col * nb + b]! * rows[i]!.scale(b);
-        y64 += term;
-        mag += Math.abs(term);
-      }
-      expect(Math.abs(gotY[i * c.n + col]! - y64)).toBeLessThanOrEqual((nb + 2) * 2 ** -23 * mag + 1e-30);
-    }
-  }
-}
+import { checkQb4, qb4Case, randomWeights } from "../support/qb4-check.js";
 
 describeBuilds("qb4_gemm", (get, isa) => {
   const isas = [...new Set(KERNELS.filter((k) => k.family === "qb4_gemm" && k.variant.endsWith("1x4c32") && buildHas(isa, k)).map((k) => k.isa))];
   // (isas: the 1x4c32 kernels this build has, each forced in turn)
   for (const kernelIsa of isas) {
     it(`qb4_gemm_f32_1x4c32__${kernelIsa}, qb4_gemm_int32_1x4c32__${kernelIsa}: exact against the reference`, () => {
-      fc.assert(fc.property(caseArb, (c) => check(get(), c, kernelIsa as "scalar" | "simd128" | "relaxed")), { numRuns: 80 });
+      fc.assert(fc.property(qb4Case, (c) => checkQb4(get(), c, kernelIsa as "scalar" | "simd128" | "relaxed")), { numRuns: 80 });
     });
   }
   it("K longer than one 4096-value chunk of the packed order (several passes over the columns): exact in every kernel and tile", () => {
@@ -104,8 +29,8 @@ describeBuilds("qb4_gemm", (get, isa) => {
     for (const bs of [32, 96, 128] as const) {
       for (const input of ["f32-block", "f32-row", "int8", "uint8"] as const) {
         const c = { m: input === "uint8" ? 5 : 2, n: 7, k: 9000, bs, input, perRow: true, withBias: seed % 2 === 0, seed: seed++ };
-        for (const kernelIsa of isas) check(qk, c, kernelIsa as "scalar" | "simd128" | "relaxed");
-        if (KERNELS.some((kk) => kk.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, kk))) check(qk, c, undefined, "4x8c2");
+        for (const kernelIsa of isas) checkQb4(qk, c, kernelIsa as "scalar" | "simd128" | "relaxed");
+        if (KERNELS.some((kk) => kk.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, kk))) checkQb4(qk, c, undefined, "4x8c2");
       }
     }
   });
@@ -139,10 +64,10 @@ describeBuilds("qb4_gemm", (get, isa) => {
   if (KERNELS.some((k) => k.name === "qb4_gemm_f32_4x8c2__simd128" && buildHas(isa, k))) {
     // The multi-row tile: rows around its 4-row groups, columns around its 8-column blocks (one
     // group of 4 present or two), every block size, K not a multiple of the block; same exact checks.
-    const tileCase = caseArb.chain((c) => fc.record({ m: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(4, 8, 9)), n: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(8, 9, 16, 17)) })
+    const tileCase = qb4Case.chain((c) => fc.record({ m: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(4, 8, 9)), n: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(8, 9, 16, 17)) })
       .map((d) => ({ ...c, ...d })));
     it("qb4_gemm_f32_4x8c2__simd128: exact against the reference (float output)", () => {
-      fc.assert(fc.property(tileCase, (c) => check(get(), c, undefined, "4x8c2")), { numRuns: 80 });
+      fc.assert(fc.property(tileCase, (c) => checkQb4(get(), c, undefined, "4x8c2")), { numRuns: 80 });
     });
     it("the default for M >= 4 (the 4x8c2 tile in SIMD builds) equals the 1x4c32 tile bit for bit", () => {
       const qk = get();

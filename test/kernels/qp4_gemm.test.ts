@@ -2,12 +2,12 @@
 // against the reference (exact: TOLERANCES.accumulators / sameFormula).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KERNELS, QkernError, createQkern, dequantizeInt4, gemmPalettized, packPalettizedWeights, palettize, depalettize, quantizeInt4, type Qkern } from "../../src/index.js";
+import { KERNELS, QkernError, createQkern, dequantizeInt4, gemmPalettized, packPalettizedWeights, palettize, depalettize, quantizeInt4 } from "../../src/index.js";
 import { buildHas } from "../../src/registry.js";
-import { palettizedBlockSums, quantizeActivationsRef } from "../../src/reference/index.js";
+import { palettizedBlockSums } from "../../src/reference/index.js";
 import { describeBuilds, rng } from "../support/helpers.js";
+import { checkQp4, gauss, qp4Case } from "../support/qp4-check.js";
 
-const gauss = (r: () => number) => (): number => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 const laplace = (r: () => number) => (): number => (r() < 0.5 ? 1 : -1) * Math.log(r() + 1e-12);
 
 function sqnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -58,38 +58,11 @@ describe("palettize", () => {
   });
 });
 
-function check(qk: Qkern, seed: number, m: number, n: number, k: number, granularity: "channel" | "tensor", isa: string, bs: number): void {
-  const r = rng(seed);
-  const w = Float32Array.from({ length: k * n }, gauss(r));
-  const p = palettize(w, [k, n], { bits: 4, granularity, seed, iterations: 5 });
-  using packed = packPalettizedWeights(qk, p, { blockSize: bs });
-  const xf = Float32Array.from({ length: m * k }, () => (r() - 0.5) * 4);
-  using x = qk.tensor(xf, [m, k]);
-  using sums = gemmPalettized(x, packed, { output: "int32", forceIsa: isa as "scalar" });
-  using y = gemmPalettized(x, packed, { forceIsa: isa as "scalar" });
-  const nb = Math.ceil(k / bs);
-  const got = sums.toArray();
-  const gotY = y.toArray();
-  const f = Math.fround;
-  for (let i = 0; i < m; i++) {
-    const { a, scales } = quantizeActivationsRef(xf.subarray(i * k, (i + 1) * k), k, bs);
-    for (let col = 0; col < n; col++) {
-      const want = palettizedBlockSums(a, 0, p, col, bs);
-      expect(Array.from(got.slice((i * n + col) * nb, (i * n + col + 1) * nb)), `row ${i} col ${col}`).toEqual(Array.from(want));
-      const s = p.scales[granularity === "channel" ? col : 0]!;
-      let acc = 0;
-      for (let b = 0; b < nb; b++) acc = f(acc + f(f(want[b]!) * f(s * scales[b]!)));
-      expect(gotY[i * n + col]).toBe(f(acc + 0));
-    }
-  }
-}
-
 describeBuilds("qp4_gemm", (get, build) => {
   const isas = [...new Set(KERNELS.filter((k) => k.family === "qp4_gemm" && k.variant.endsWith("1x4c32") && buildHas(build, k)).map((k) => k.isa))];
   for (const isa of isas) {
     it(`qp4_gemm_f32_1x4c32__${isa}, qp4_gemm_int32_1x4c32__${isa}: exact against the reference`, () => {
-      fc.assert(fc.property(fc.integer(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 11 }), fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(32, 64, 65)), fc.constantFrom("channel" as const, "tensor" as const),
-        fc.constantFrom(32, 64, 128, 96, 320), (seed, m, n, k, g, bs) => check(get(), seed, m, n, k, g, isa, bs)), { numRuns: 60 });
+      fc.assert(fc.property(qp4Case, (c) => checkQp4(get(), c, isa)), { numRuns: 60 });
     });
   }
   it("blocks of 1024 values at the extremes (codebook −128 / 127, activations −128 / 127): exact in every kernel", () => {

@@ -7,7 +7,7 @@ import { expect, it } from "vitest";
 import { KERNELS, gemm, packGemmWeights } from "../../src/index.js";
 import { buildHas } from "../../src/registry.js";
 import { matmulInteger } from "../../src/reference/index.js";
-import { check, gemmCase } from "../support/gemm-check.js";
+import { checkGemm, gemmCase } from "../support/gemm-check.js";
 import { describeBuilds } from "../support/helpers.js";
 
 describeBuilds("qs8_gemm", (get, isa) => {
@@ -17,12 +17,12 @@ describeBuilds("qs8_gemm", (get, isa) => {
     const names = rows.filter((k) => k.variant.endsWith(`_${tile}`)).map((k) => k.name).join(", ");
     it(`${names}: exact against the reference for every stage, signedness, layout and edge shape`, () => {
       const oneRow = tile.startsWith("1x32");
-      fc.assert(fc.property(gemmCase().filter((x) => !oneRow || x.c.m === 1), (x) => void check(get(), x, { forceTile: tile })), { numRuns: oneRow ? 60 : 120 });
+      fc.assert(fc.property(gemmCase().filter((x) => !oneRow || x.c.m === 1), (x) => void checkGemm(get(), x, { forceTile: tile })), { numRuns: oneRow ? 60 : 120 });
     });
   }
   for (const k of rows.filter((k) => k.variant === "packa")) {
     it(`${k.name} packs A so that the GEMM stays exact`, () => {
-      fc.assert(fc.property(gemmCase(), (x) => void check(get(), x, { forcePacka: k.isa as "scalar" | "simd128" })), { numRuns: 60 });
+      fc.assert(fc.property(gemmCase(), (x) => void checkGemm(get(), x, { forcePacka: k.isa as "scalar" | "simd128" })), { numRuns: 60 });
     });
   }
   it("handles M = 0 and reuses packed weights for any M", () => {

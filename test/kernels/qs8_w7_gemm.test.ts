@@ -11,7 +11,7 @@ import { expect, it } from "vitest";
 import { KERNELS, gemm, packGemmWeights, type Qkern } from "../../src/index.js";
 import { buildHas } from "../../src/registry.js";
 import { matmulInteger } from "../../src/reference/index.js";
-import { REDUCED, check, gemmCase, type Dims } from "../support/gemm-check.js";
+import { REDUCED, checkGemm, gemmCase, type Dims } from "../support/gemm-check.js";
 import { allAvailableBuilds, describeBuilds, rng } from "../support/helpers.js";
 
 const dim = (small: number[], big: number[]): fc.Arbitrary<number> => fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...small) }, { weight: 1, arbitrary: fc.constantFrom(...big) });
@@ -49,12 +49,12 @@ describeBuilds("qs8_w7_gemm (reduce-range weights)", (get, isa) => {
     const names = rows.filter((k) => k.variant.endsWith(`_${tile}`)).map((k) => k.name).join(", ");
     it(`${names}: exact against the reference for every stage, signedness, layout and edge shape`, () => {
       const oneRow = tile.startsWith("1x32");
-      fc.assert(fc.property(cases.filter((x) => !oneRow || x.c.m === 1), (x) => void check(get(), x, { reduceRange: true, forceTile: tile })),
+      fc.assert(fc.property(cases.filter((x) => !oneRow || x.c.m === 1), (x) => void checkGemm(get(), x, { reduceRange: true, forceTile: tile })),
         { numRuns: oneRow ? 80 : 150 });
     });
   }
   it(`gemm on reduce-range weights picks this build's kernels and stays exact (${isa === "relaxed" ? "qs8_w7_gemm" : "8-bit qs8_gemm"})`, () => {
-    fc.assert(fc.property(cases, (x) => void check(get(), x, { reduceRange: true })), { numRuns: 80 });
+    fc.assert(fc.property(cases, (x) => void checkGemm(get(), x, { reduceRange: true })), { numRuns: 80 });
     using b = get().tensor(new Int8Array([-64, 63, 0, 5]), [2, 2], { quant: { scale: 0.1 } });
     using w = packGemmWeights(b, { reduceRange: true });
     expect([w.reduceRange, w.packing]).toEqual([true, isa === "relaxed" ? "w7" : "c2"]);
@@ -76,7 +76,7 @@ it("reduce-range GEMM: the builds of this run give the same bytes", async () => 
   const builds = await allAvailableBuilds();
   expect(builds.length).toBeGreaterThanOrEqual(2);
   fc.assert(fc.property(cases, (x) => {
-    const bytes = builds.map((qk) => Array.from(check(qk, x, { reduceRange: true })));
+    const bytes = builds.map((qk) => Array.from(checkGemm(qk, x, { reduceRange: true })));
     for (let i = 1; i < bytes.length; i++) expect(bytes[i], `${builds[i]!.isa} vs ${builds[0]!.isa}`).toEqual(bytes[0]);
   }), { numRuns: 60 });
 });

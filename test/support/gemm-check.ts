@@ -4,17 +4,9 @@
 // (TOLERANCES.accumulators / sameFormula), with the bytes after the output guarded.
 import fc from "fast-check";
 import { expect } from "vitest";
-import { gemm, packGemmWeights, type Qkern, type Tensor } from "../../src/index.js";
+import { gemm, packGemmWeights, type Qkern } from "../../src/index.js";
 import { gemmFixedpointStage, gemmFloatStage, gemmFp32Stage, matmulInteger } from "../../src/reference/index.js";
-
-const SENTINEL = 0x5a;
-
-/** Fills the 16 slack bytes after a tensor's data; `intact` checks them later. */
-function guard(t: Tensor): () => boolean {
-  const mem = (): Uint8Array => new Uint8Array(t.qk.raw.memory.buffer, t.ptr + t.byteLength, 16);
-  mem().fill(SENTINEL);
-  return () => mem().every((b) => b === SENTINEL);
-}
+import { guardAfter } from "./helpers.js";
 
 type Range = { readonly int8: readonly [number, number]; readonly uint8: readonly [number, number] };
 const RANGE: Range = { int8: [-128, 127], uint8: [0, 255] };
@@ -74,7 +66,7 @@ export const gemmCase = (dims: Dims = DIMS_C2, bRange: Range = RANGE) => fc.reco
 
 export type GemmCase = ReturnType<typeof gemmCase> extends fc.Arbitrary<infer T> ? T : never;
 
-/** How `check` runs a case: forced kernel tile / packer, 7-bit packing. */
+/** How `checkGemm` runs a case: forced kernel tile / packer, 7-bit packing. */
 export interface CheckOptions {
   readonly forceTile?: string;
   readonly forcePacka?: "scalar" | "simd128";
@@ -82,7 +74,7 @@ export interface CheckOptions {
 }
 
 /** Runs one case through `gemm` and checks it exactly; returns the output's bytes. */
-export function check(qk: Qkern, x: GemmCase, options: CheckOptions = {}): Uint8Array {
+export function checkGemm(qk: Qkern, x: GemmCase, options: CheckOptions = {}): Uint8Array {
   const { forceTile, forcePacka, reduceRange } = options;
   const { c } = x;
   const za = c.perRowA ? x.za : x.za.map(() => x.za[0]!);
@@ -104,7 +96,7 @@ export function check(qk: Qkern, x: GemmCase, options: CheckOptions = {}): Uint8
   const dtype = x.stage === "int32" ? "int32" : x.stage === "float32" ? "float32" : x.yType;
   const yZp = x.yType === "uint8" ? x.yZp + 128 : x.yZp;
   using out = qk.empty(dtype, [c.m, c.n], eightBit ? { quant: { scale: x.yScale, zeroPoint: yZp } } : {});
-  const intact = guard(out);
+  const intact = guardAfter(out);
   gemm(a, w, { out, ...(eightBit ? { stage: x.stage as "fp32" | "fixedpoint" } : {}), ...(forceTile ? { forceTile } : {}), ...(forcePacka ? { forcePacka } : {}) });
   expect(intact(), "bytes after the output were overwritten").toBe(true);
   const [qmin, qmax] = RANGE[x.yType];

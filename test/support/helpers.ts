@@ -2,7 +2,7 @@
 // sentinel bytes around outputs, a guard after a tensor's data, the catalogue's error assertion and
 // the seeded generator of test data.
 import { beforeAll, describe, expect } from "vitest";
-import { QkernError, createQkern, detect, type Isa, type Qkern } from "../../src/index.js";
+import { QkernError, createQkern, detect, type Isa, type Qkern, type Tensor } from "../../src/index.js";
 
 const ALL: readonly Isa[] = ["scalar", "simd128", "relaxed"];
 const wanted = (process.env["QKERN_TEST_ISAS"] ?? ALL.join(",")).split(",") as Isa[];
@@ -114,6 +114,13 @@ export function withRaw<T>(qk: Qkern, fn: (s: RawScope) => T): T {
   } finally {
     s.free();
   }
+}
+
+/** Fills the 16 slack bytes after a tensor's data with a sentinel; the returned check says they are intact. */
+export function guardAfter(t: Tensor): () => boolean {
+  const mem = (): Uint8Array => new Uint8Array(t.qk.raw.memory.buffer, t.ptr + t.byteLength, 16);
+  mem().fill(0x5a);
+  return () => mem().every((b) => b === 0x5a);
 }
 
 /** xorshift32 in [0, 1): reproducible test data from a seed. */
