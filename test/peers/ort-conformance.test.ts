@@ -17,9 +17,10 @@
 // output type equal to A's (u8·s8→u8, s8·s8→s8, u8·u8→u8), b_scale / b_zero_point scalar or [N].
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { detect, gemm, packGemmWeights, type Qkern, type Tensor } from "../../src/index.js";
+import { gemm, packGemmWeights, type Qkern, type Tensor } from "../../src/index.js";
 import { loadOrt, ortGraphSession, type OnnxNode, type OnnxValue } from "../../peers/ort.js";
-import { allAvailableBuilds, rng } from "../support/helpers.js";
+import { rng } from "../support/helpers.js";
+import { SpecDiffs, exactQLinear, expectRelaxedCompared, peerBuilds } from "../support/peer.js";
 import type { Tensor as OrtTensor } from "onnxruntime-web";
 
 type Q8 = "int8" | "uint8";
@@ -32,10 +33,8 @@ const CASES = BATCH * RUNS;
 const RUNS_RR = 10;
 const CASES_RR = BATCH * RUNS_RR;
 
-const builds: Qkern[] = await allAvailableBuilds();
-const features = detect();
+const { builds, isaList, buildList } = await peerBuilds();
 const ort = await loadOrt();
-const buildList = builds.map((b) => b.isa).join(", ") + (features.relaxedSimd ? "" : ` (relaxed unavailable: ${features.relaxedSimdReason})`);
 
 /** One random case. Data, per-column parameters and scales derive from `seed`, biased by `fill`. */
 interface Case {
@@ -148,12 +147,8 @@ function accAt(c: Case, d: Data, row: number, col: number): number {
 }
 
 /** The ONNX formula in exact arithmetic: saturate(roundHalfEven(acc · aScale · bScale / yScale) + yZp), in f64. */
-function exactQLinear(c: Case, d: Data, acc: number, col: number): number {
-  const x = (acc * c.aScale * d.bScale[col]!) / d.yScale;
-  let q = Math.round(x);
-  if (q - x === 0.5 && q % 2 !== 0) q -= 1;
-  const [lo, hi] = RANGE[c.aType];
-  return Math.min(hi, Math.max(lo, q + c.yZp));
+function exactOutput(c: Case, d: Data, acc: number, col: number): number {
+  return exactQLinear((acc * c.aScale * d.bScale[col]!) / d.yScale, c.yZp, RANGE[c.aType]);
 }
 
 function describeCase(c: Case, d: Data): string {
@@ -204,7 +199,7 @@ function runQkern(op: Op, qk: Qkern, c: Case, d: Data): ArrayLike<number> {
 }
 
 /** ORT outputs that differ from the exact-arithmetic ONNX formula (QLinearMatMul only), for the log. */
-const specDiffs = { outputs: 0, differ: 0, maxLsb: 0, example: "" };
+const specDiffs = new SpecDiffs();
 const counted: Record<string, number> = { MatMulInteger: 0, QLinearMatMul: 0 };
 
 async function checkBatch(op: Op, batch: readonly Case[], opset: number): Promise<void> {
@@ -234,7 +229,7 @@ async function checkBatch(op: Op, batch: readonly Case[], opset: number): Promis
           const col = bad % c.n;
           const acc = accAt(c, d, row, col);
           const mult = Math.fround(Math.fround(c.aScale * d.bScale[col]!) / d.yScale);
-          const exact = op === "QLinearMatMul" ? `, exact-arithmetic ONNX formula ${exactQLinear(c, d, acc, col)}, m = f32(f32(aScale·bScale)/yScale) = ${mult}` : "";
+          const exact = op === "QLinearMatMul" ? `, exact-arithmetic ONNX formula ${exactOutput(c, d, acc, col)}, m = f32(f32(aScale·bScale)/yScale) = ${mult}` : "";
           throw new Error(`${op} qkern/${qk.isa} vs ORT: ${count} of ${want.length} outputs differ (lengths ${got.length}/${want.length}); ` +
             `first at [${row}, ${col}]: qkern ${got[bad]}, ORT ${want[bad]}, accumulator ${acc}${exact}; case ${describeCase(c, d)}`);
         }
@@ -243,15 +238,12 @@ async function checkBatch(op: Op, batch: readonly Case[], opset: number): Promis
         for (let j = 0; j < want.length; j++) {
           const col = j % c.n;
           const acc = accAt(c, d, Math.floor(j / c.n), col);
-          const spec = exactQLinear(c, d, acc, col);
-          specDiffs.outputs++;
-          if (spec !== want[j]) {
-            specDiffs.differ++;
-            specDiffs.maxLsb = Math.max(specDiffs.maxLsb, Math.abs(spec - want[j]!));
+          const spec = exactOutput(c, d, acc, col);
+          specDiffs.note(spec, want[j]!, () => {
             const mult = Math.fround(Math.fround(c.aScale * d.bScale[col]!) / d.yScale);
-            specDiffs.example ||= `ORT ${want[j]} vs exact ${spec} at [${Math.floor(j / c.n)}, ${col}]: acc ${acc}, ` +
+            return `ORT ${want[j]} vs exact ${spec} at [${Math.floor(j / c.n)}, ${col}]: acc ${acc}, ` +
               `acc·aScale·bScale/yScale = ${(acc * c.aScale * d.bScale[col]!) / d.yScale} exactly, f32(acc)·m = ${Math.fround(Math.fround(acc) * mult)}; ${describeCase(c, d)}`;
-          }
+          });
         }
       }
       counted[`${op}${c.reduceRange ? "-rr" : ""}`] = (counted[`${op}${c.reduceRange ? "-rr" : ""}`] ?? 0) + 1;
@@ -264,58 +256,51 @@ async function checkBatch(op: Op, batch: readonly Case[], opset: number): Promis
 const MMI_TYPES = [["uint8", "int8"], ["int8", "int8"], ["uint8", "uint8"], ["int8", "uint8"]] as const;
 const QLMM_TYPES = [["uint8", "int8"], ["int8", "int8"], ["uint8", "uint8"]] as const;
 
-/** The relaxed run (test/vitest.relaxed.config.ts) must compare the relaxed build too. */
-function checkBuilds(): void {
-  if (process.env["QKERN_REQUIRE_RELAXED"] === "1") expect(builds.map((b) => b.isa), "relaxed build required in this run").toContain("relaxed");
-}
-
 describe(`gemm vs onnxruntime-web 1.30, builds ${buildList}`, () => {
   it(`MatMulInteger (u8s8, s8s8, u8u8, s8u8; b_zero_point scalar or [N]): ${CASES} random cases, int32 identical`, async () => {
-    checkBuilds();
+    expectRelaxedCompared(builds);
     await fc.assert(
       fc.asyncProperty(fc.array(caseArb(MMI_TYPES), { minLength: BATCH, maxLength: BATCH }), (batch) => checkBatch("MatMulInteger", batch, 13)),
       { seed: 0x5eed1, numRuns: RUNS },
     );
-    console.log(`MatMulInteger: ${counted.MatMulInteger} cases identical to ORT on ${builds.map((b) => b.isa).join(", ")}`);
+    console.log(`MatMulInteger: ${counted.MatMulInteger} cases identical to ORT on ${isaList}`);
     expect(counted.MatMulInteger).toBeGreaterThanOrEqual(CASES);
   });
 
   it(`QLinearMatMul (opset 10 and 21; u8s8→u8, s8s8→s8, u8u8→u8; b scale/zero point scalar or [N]): ${CASES} random cases, outputs identical`, async () => {
-    checkBuilds();
+    expectRelaxedCompared(builds);
     const batches = fc.array(caseArb(QLMM_TYPES), { minLength: BATCH, maxLength: BATCH });
     // A model of opset 13 runs QLinearMatMul-10 (the latest version at or below it); 21 runs QLinearMatMul-21.
     await fc.assert(
       fc.asyncProperty(batches, fc.constantFrom(13, 21), (batch, opset) => checkBatch("QLinearMatMul", batch, opset)),
       { seed: 0x5eed2, numRuns: RUNS },
     );
-    console.log(`QLinearMatMul: ${counted.QLinearMatMul} cases identical to ORT on ${builds.map((b) => b.isa).join(", ")}`);
+    console.log(`QLinearMatMul: ${counted.QLinearMatMul} cases identical to ORT on ${isaList}`);
     expect(counted.QLinearMatMul).toBeGreaterThanOrEqual(CASES);
   });
 
   const rr = (types: readonly (readonly [Q8, Q8])[]): fc.Arbitrary<Case> => caseArb(types).map((c) => ({ ...c, reduceRange: true }));
   it(`MatMulInteger on 7-bit weights (reduceRange; u8s8, s8s8, u8u8, s8u8): ${CASES_RR} random cases, int32 identical`, async () => {
-    checkBuilds();
+    expectRelaxedCompared(builds);
     await fc.assert(
       fc.asyncProperty(fc.array(rr(MMI_TYPES), { minLength: BATCH, maxLength: BATCH }), (batch) => checkBatch("MatMulInteger", batch, 13)),
       { seed: 0x5eed3, numRuns: RUNS_RR },
     );
-    console.log(`MatMulInteger on 7-bit weights: ${counted["MatMulInteger-rr"]} cases identical to ORT on ${builds.map((b) => b.isa).join(", ")}`);
+    console.log(`MatMulInteger on 7-bit weights: ${counted["MatMulInteger-rr"]} cases identical to ORT on ${isaList}`);
     expect(counted["MatMulInteger-rr"]).toBeGreaterThanOrEqual(CASES_RR);
   });
 
   it(`QLinearMatMul on 7-bit weights (reduceRange; opset 10 and 21; u8s8→u8, s8s8→s8, u8u8→u8): ${CASES_RR} random cases, outputs identical`, async () => {
-    checkBuilds();
+    expectRelaxedCompared(builds);
     await fc.assert(
       fc.asyncProperty(fc.array(rr(QLMM_TYPES), { minLength: BATCH, maxLength: BATCH }), fc.constantFrom(13, 21), (batch, opset) => checkBatch("QLinearMatMul", batch, opset)),
       { seed: 0x5eed4, numRuns: RUNS_RR },
     );
-    console.log(`QLinearMatMul on 7-bit weights: ${counted["QLinearMatMul-rr"]} cases identical to ORT on ${builds.map((b) => b.isa).join(", ")}`);
+    console.log(`QLinearMatMul on 7-bit weights: ${counted["QLinearMatMul-rr"]} cases identical to ORT on ${isaList}`);
     expect(counted["QLinearMatMul-rr"]).toBeGreaterThanOrEqual(CASES_RR);
   });
 });
 
 afterAll(() => {
-  if (specDiffs.outputs === 0) return;
-  console.log(`QLinearMatMul: ORT differs from the exact-arithmetic ONNX formula in ${specDiffs.differ} of ${specDiffs.outputs} outputs ` +
-    `(at most ${specDiffs.maxLsb} LSB; f32 multiplier and f32(acc)).${specDiffs.example ? ` First: ${specDiffs.example}` : ""}`);
+  specDiffs.log("QLinearMatMul");
 });

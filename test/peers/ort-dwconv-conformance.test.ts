@@ -17,9 +17,10 @@
 // w_zero_point scalar or per output channel, nonzero weight zero points included; bias optional.
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { depthwiseConv2d, detect, packDepthwiseWeights, type Qkern, type Tensor } from "../../src/index.js";
+import { depthwiseConv2d, packDepthwiseWeights, type Qkern, type Tensor } from "../../src/index.js";
 import { loadOrt, ortGraphSession, type OnnxNode, type OnnxValue } from "../../peers/ort.js";
-import { allAvailableBuilds, rng } from "../support/helpers.js";
+import { rng } from "../support/helpers.js";
+import { SpecDiffs, exactQLinear, expectRelaxedCompared, peerBuilds } from "../support/peer.js";
 import type { Tensor as OrtTensor } from "onnxruntime-web";
 
 type Q8 = "int8" | "uint8";
@@ -30,11 +31,8 @@ const RUNS = 12;
 const COMBOS = [["uint8", "uint8"], ["uint8", "int8"], ["int8", "int8"]] as const;
 const CASES = BATCH * RUNS * COMBOS.length;
 
-const builds: Qkern[] = await allAvailableBuilds();
-const features = detect();
+const { builds, isaList, buildList } = await peerBuilds();
 const ort = await loadOrt();
-const isaList = builds.map((b) => b.isa).join(", ");
-const buildList = isaList + (features.relaxedSimd ? "" : ` (relaxed unavailable: ${features.relaxedSimdReason})`);
 
 const zeroPoint = (t: Q8): fc.Arbitrary<number> => {
   const [lo, hi] = RANGE[t];
@@ -141,12 +139,8 @@ function accAt(c: Case, d: Data, i: number): number {
 }
 
 /** The ONNX formula in exact (f64) arithmetic: saturate(roundHalfEven(acc · xScale · wScale / yScale) + yZp). */
-function exactQLinear(c: Case, d: Data, acc: number, o: number): number {
-  const v = (acc * c.xScale * d.wScale[o]!) / d.yScale;
-  let q = Math.round(v);
-  if (q - v === 0.5 && q % 2 !== 0) q -= 1;
-  const [lo, hi] = RANGE[c.xType];
-  return Math.min(hi, Math.max(lo, q + c.yZp));
+function exactOutput(c: Case, d: Data, acc: number, o: number): number {
+  return exactQLinear((acc * c.xScale * d.wScale[o]!) / d.yScale, c.yZp, RANGE[c.xType]);
 }
 
 function describeCase(c: Case, d: Data): string {
@@ -214,7 +208,7 @@ function runQkern(qk: Qkern, c: Case, d: Data): ArrayLike<number> {
 }
 
 /** ORT outputs that differ from the exact-arithmetic ONNX formula, for the log. */
-const specDiffs = { outputs: 0, differ: 0, maxLsb: 0, example: "" };
+const specDiffs = new SpecDiffs();
 let counted = 0;
 let multiplier2 = 0;
 
@@ -249,20 +243,18 @@ async function checkBatch(batch: readonly Case[]): Promise<void> {
           const mult = Math.fround(Math.fround(c.xScale * d.wScale[o]!) / d.yScale);
           throw new Error(`QLinearConv qkern/${qk.isa} vs ORT: ${count} of ${want.length} outputs differ; ` +
             `first at NHWC [${at.join(", ")}]: qkern ${got[bad]}, ORT ${want[bad]}, accumulator (with bias) ${acc}, m = f32(f32(xScale·wScale)/yScale) = ${mult}, ` +
-            `f32(acc)·m = ${Math.fround(Math.fround(acc) * mult)}, exact-arithmetic ONNX formula ${exactQLinear(c, d, acc, o)}; case ${describeCase(c, d)}`);
+            `f32(acc)·m = ${Math.fround(Math.fround(acc) * mult)}, exact-arithmetic ONNX formula ${exactOutput(c, d, acc, o)}; case ${describeCase(c, d)}`);
         }
       }
       for (let j = 0; j < want.length; j++) {
         const o = j % d.oc;
         const acc = accAt(c, d, j);
-        const spec = exactQLinear(c, d, acc, o);
-        specDiffs.outputs++;
-        if (spec === want[j]) continue;
-        specDiffs.differ++;
-        specDiffs.maxLsb = Math.max(specDiffs.maxLsb, Math.abs(spec - want[j]!));
-        const mult = Math.fround(Math.fround(c.xScale * d.wScale[o]!) / d.yScale);
-        specDiffs.example ||= `ORT ${want[j]} vs exact ${spec} at NHWC index ${j}: acc ${acc}, acc·xScale·wScale/yScale = ` +
-          `${(acc * c.xScale * d.wScale[o]!) / d.yScale} exactly, f32(acc)·m = ${Math.fround(Math.fround(acc) * mult)}; ${describeCase(c, d)}`;
+        const spec = exactOutput(c, d, acc, o);
+        specDiffs.note(spec, want[j]!, () => {
+          const mult = Math.fround(Math.fround(c.xScale * d.wScale[o]!) / d.yScale);
+          return `ORT ${want[j]} vs exact ${spec} at NHWC index ${j}: acc ${acc}, acc·xScale·wScale/yScale = ` +
+            `${(acc * c.xScale * d.wScale[o]!) / d.yScale} exactly, f32(acc)·m = ${Math.fround(Math.fround(acc) * mult)}; ${describeCase(c, d)}`;
+        });
       }
       counted++;
       if (c.mult === 2) multiplier2++;
@@ -275,7 +267,7 @@ async function checkBatch(batch: readonly Case[]): Promise<void> {
 describe(`depthwiseConv2d vs onnxruntime-web 1.30 QLinearConv (group = C): ${CASES} random cases, builds ${buildList}`, () => {
   const title = `x %s · w %s → y = x's type: ${BATCH * RUNS} random cases, outputs identical`;
   it.each(COMBOS.map(([x, w], k) => [x, w, k] as const))(title, async (xType, wType, k) => {
-    if (process.env["QKERN_REQUIRE_RELAXED"] === "1") expect(builds.map((b) => b.isa), "relaxed build required in this run").toContain("relaxed");
+    expectRelaxedCompared(builds);
     const before = counted;
     await fc.assert(
       fc.asyncProperty(fc.array(caseArb(xType, wType), { minLength: BATCH, maxLength: BATCH }), checkBatch),
@@ -287,7 +279,5 @@ describe(`depthwiseConv2d vs onnxruntime-web 1.30 QLinearConv (group = C): ${CAS
 
 afterAll(() => {
   console.log(`QLinearConv: ${counted} of ${CASES} cases (${multiplier2} with multiplier 2) identical to ORT on ${isaList}`);
-  if (specDiffs.outputs === 0) return;
-  console.log(`QLinearConv: ORT differs from the exact-arithmetic ONNX formula in ${specDiffs.differ} of ${specDiffs.outputs} outputs ` +
-    `(at most ${specDiffs.maxLsb} LSB; f32 multiplier and f32(acc)).${specDiffs.example ? ` First: ${specDiffs.example}` : ""}`);
+  specDiffs.log("QLinearConv");
 });

@@ -26,9 +26,10 @@
 import fc from "fast-check";
 import onnxProto from "onnx-proto";
 import { afterAll, describe, expect, it } from "vitest";
-import { detect, gemmInt4, packInt4Weights, quantizeInt4, toMatMulNBits, type Int4Weights, type Qkern } from "../../src/index.js";
+import { gemmInt4, packInt4Weights, quantizeInt4, toMatMulNBits, type Int4Weights, type Qkern } from "../../src/index.js";
 import { graphModel, loadOrt, type OnnxNode, type OnnxValue } from "../../peers/ort.js";
-import { allAvailableBuilds, rng } from "../support/helpers.js";
+import { rng } from "../support/helpers.js";
+import { expectRelaxedCompared, peerBuilds } from "../support/peer.js";
 import { TOLERANCES } from "../tolerances.js";
 import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-web";
 
@@ -37,10 +38,8 @@ const RUNS = 20;
 const CASES = BATCH * RUNS;
 const U = 2 ** -24;
 
-const builds: Qkern[] = await allAvailableBuilds();
-const features = detect();
+const { builds, isaList, buildList } = await peerBuilds();
 const ort = await loadOrt();
-const buildList = builds.map((b) => b.isa).join(", ") + (features.relaxedSimd ? "" : ` (relaxed unavailable: ${features.relaxedSimdReason})`);
 
 /** One random case; the data derive from `seed`. */
 interface Case {
@@ -259,11 +258,6 @@ async function checkBatch(batch: readonly Case[]): Promise<void> {
   }
 }
 
-/** The relaxed run (test/vitest.relaxed.config.ts) must compare the relaxed build too. */
-function checkBuilds(): void {
-  if (process.env["QKERN_REQUIRE_RELAXED"] === "1") expect(builds.map((b) => b.isa), "relaxed build required in this run").toContain("relaxed");
-}
-
 /** Whether this onnxruntime-web runs MatMulNBits at all (if not, the tests below skip and say why). */
 async function probe(): Promise<string | null> {
   const c: Case = { m: 1, k: 64, n: 4, blockSize: 32, zp: "asymmetric", weights: "normal", x: "uniform", activations: "per-block", seed: 1 };
@@ -281,7 +275,7 @@ const skipNote = unsupported === null ? "" : ` (skipped: onnxruntime-web cannot 
 
 describe.skipIf(unsupported !== null)(`gemmInt4 vs onnxruntime-web 1.30 MatMulNBits, builds ${buildList}${skipNote}`, () => {
   it(`bits 4, block 32 (and 64, 128), zero points omitted / 8 / asymmetric, activations per block or per row: ${CASES} random cases within the derived float bounds`, async () => {
-    checkBuilds();
+    expectRelaxedCompared(builds);
     await fc.assert(fc.asyncProperty(fc.array(caseArb, { minLength: BATCH, maxLength: BATCH }), checkBatch), { seed: 0x1a74, numRuns: RUNS });
     expect(stats.cases).toBeGreaterThanOrEqual(CASES);
   });
@@ -295,7 +289,7 @@ describe.skipIf(unsupported !== null)(`gemmInt4 vs onnxruntime-web 1.30 MatMulNB
 afterAll(() => {
   if (stats.outputs === 0) return;
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-  console.log(`MatMulNBits: ${stats.cases} cases, ${stats.outputs} outputs on ${builds.map((b) => b.isa).join(", ")}; worst use of the bound: ` +
+  console.log(`MatMulNBits: ${stats.cases} cases, ${stats.outputs} outputs on ${isaList}; worst use of the bound: ` +
     `qkern vs exact ${pct(stats.qkern)}, ORT vs exact ${pct(stats.ort)}, qkern vs ORT ${pct(stats.pair)}; ` +
     `grid (lossless int8) cases: max |qkern − ORT| / Σ|x·w| = ${stats.gridGap.toExponential(2)}; ` +
     `accuracy_level 4 identical to 0 in ${stats.level4Same} of ${stats.outputs} outputs`);
