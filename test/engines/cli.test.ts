@@ -2,10 +2,10 @@
 // showcase prints the per-layer table, the latency/size table and the agreement lines; bad
 // arguments are a one-line error with the usage and exit code 1; --help prints the usage.
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { root, run } from "../support/engines.js";
+import { describeInDefaultRun } from "../support/helpers.js";
 
-const relaxedRun = process.env["QKERN_REQUIRE_RELAXED"] === "1";
 const start = path.join(root, "dist", "cli", "start.js");
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -18,7 +18,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
-describe.skipIf(relaxedRun)(`npm start${relaxedRun ? " (skipped in the relaxed run: test/vitest.config.ts runs it)" : ""}`, () => {
+describeInDefaultRun("npm start", () => {
   it("runs a model end to end: layer table, latency and size table, agreement with float32", async () => {
     const r = await cli(["--model", "squeezenet1.1", "--runs", "1", "--calibration", "1", "--isa", "simd128"]);
     expect(r.code, r.stderr).toBe(0);

@@ -10,15 +10,15 @@
 import { pathToFileURL } from "node:url";
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createQkern } from "../../src/index.js";
 import { runConformance, type ConformanceReport } from "../../src/conformance.js";
 import {
   CHROMIUM, PAGE_HTML, bin, driverSource, engineIt, expectConforms as check, importable, probe, root, run, runDriver, runPage, runQuickJs, skippedEngines,
   type Availability, type DriverResult,
 } from "../support/engines.js";
+import { describeInDefaultRun, relaxedRun } from "../support/helpers.js";
 
-const relaxedRun = process.env["QKERN_REQUIRE_RELAXED"] === "1";
 const dist = (file: string): string => pathToFileURL(path.join(root, "dist", file)).href;
 const driverFile = path.join(root, "build", "engines", "driver.mjs");
 
@@ -86,7 +86,7 @@ function expectConforms(name: string, r: DriverResult, auto: string, isas: reado
   rows.push(...check(expected, name, r, auto, isas));
 }
 
-describe.skipIf(relaxedRun)(`engine matrix${relaxedRun ? " (skipped in the relaxed run: test/vitest.config.ts runs it)" : ""}`, () => {
+describeInDefaultRun("engine matrix", () => {
   beforeAll(async () => {
     expected = runConformance(await createQkern({ isa: "scalar" }));
     mkdirSync(path.dirname(driverFile), { recursive: true });

@@ -8,12 +8,12 @@ import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wr
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createQkern } from "../../src/index.js";
 import { runConformance, type ConformanceReport } from "../../src/conformance.js";
 import { CHROMIUM, PAGE_HTML, driverSource, engineIt, expectConforms, importable, probe, root, run, runDriver, runPage, type DriverResult } from "../support/engines.js";
+import { describeInDefaultRun } from "../support/helpers.js";
 
-const relaxedRun = process.env["QKERN_REQUIRE_RELAXED"] === "1";
 const browser = await Promise.all([probe(CHROMIUM, ["--version"], ".ci/run installs Debian's chromium: apt-get install -y chromium"), importable("playwright-core")])
   .then(([chromium, playwright]) => (chromium.ok ? playwright : chromium));
 
@@ -92,7 +92,7 @@ function tsconfig(resolution: "nodenext" | "bundler"): string {
   });
 }
 
-describe.skipIf(relaxedRun)(`npm package${relaxedRun ? " (skipped in the relaxed run: test/vitest.config.ts runs it)" : ""}`, () => {
+describeInDefaultRun("npm package", () => {
   beforeAll(async () => {
     expected = runConformance(await createQkern({ isa: "scalar" }));
     consumer = mkdtempSync(path.join(os.tmpdir(), "qkern-consumer-"));

@@ -5,9 +5,8 @@ import { describe, expect, it } from "vitest";
 import wabtInit from "wabt";
 import { KERNELS, QkernError, createQkern, detect, quantize, dequantize, requantize, dynamicQuantize } from "../../src/index.js";
 import { buildHas } from "../../src/registry.js";
-import { allAvailableBuilds, describeBuilds } from "../support/helpers.js";
+import { allAvailableBuilds, describeBuilds, relaxedRun } from "../support/helpers.js";
 
-const relaxedRun = process.env["QKERN_REQUIRE_RELAXED"] === "1";
 const wasmFile = (isa: string): string => new URL(`../../build/qkern.${isa}.wasm`, import.meta.url).pathname;
 
 describe("detection and build choice", () => {

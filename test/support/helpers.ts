@@ -6,7 +6,8 @@ import { QkernError, createQkern, detect, type Isa, type Qkern, type Tensor } fr
 
 const ALL: readonly Isa[] = ["scalar", "simd128", "relaxed"];
 const wanted = (process.env["QKERN_TEST_ISAS"] ?? ALL.join(",")).split(",") as Isa[];
-const requireRelaxed = process.env["QKERN_REQUIRE_RELAXED"] === "1";
+/** The relaxed-SIMD run (test/vitest.relaxed.config.ts), which requires the relaxed build. */
+export const relaxedRun = process.env["QKERN_REQUIRE_RELAXED"] === "1";
 /** QKERN_TEST_GUARD=1 runs every instance of the helpers in guard mode (createQkern({ guard: true })). */
 const guard = process.env["QKERN_TEST_GUARD"] === "1";
 
@@ -25,7 +26,7 @@ export function buildCases(): BuildCase[] {
       const where = isa === "relaxed" ? "test/vitest.relaxed.config.ts" : "test/vitest.config.ts";
       return { isa, skip: true, title: `${isa} build (skipped here: tested by ${where})` };
     }
-    if (isa === "relaxed" && !features.relaxedSimd && !requireRelaxed) {
+    if (isa === "relaxed" && !features.relaxedSimd && !relaxedRun) {
       return { isa, skip: true, title: `relaxed build (skipped: ${features.relaxedSimdReason})` };
     }
     return { isa, skip: false, title: `${isa} build` };
@@ -49,6 +50,14 @@ export function describeBuilds(name: string, body: (get: () => Qkern, isa: Isa) 
       }, c.isa);
     });
   }
+}
+
+/**
+ * describe() for what runs once, in the default run (engines, package, CLI); the relaxed run
+ * skips it and says so in the title.
+ */
+export function describeInDefaultRun(name: string, body: () => void): void {
+  describe.skipIf(relaxedRun)(`${name}${relaxedRun ? " (skipped in the relaxed run: test/vitest.config.ts runs it)" : ""}`, body);
 }
 
 /** Instances of every build available in this process (for cross-build comparisons). */

@@ -3,7 +3,7 @@
 // of ONNX Runtime's own distance to that formula (logged, not asserted).
 import { expect } from "vitest";
 import { detect, type Qkern } from "../../src/index.js";
-import { allAvailableBuilds } from "./helpers.js";
+import { allAvailableBuilds, relaxedRun } from "./helpers.js";
 
 /** The builds a peer test compares. */
 export interface PeerBuilds {
@@ -25,7 +25,7 @@ export async function peerBuilds(): Promise<PeerBuilds> {
 
 /** The relaxed run (test/vitest.relaxed.config.ts) must compare the relaxed build too. */
 export function expectRelaxedCompared(builds: readonly Qkern[]): void {
-  if (process.env["QKERN_REQUIRE_RELAXED"] === "1") expect(builds.map((b) => b.isa), "relaxed build required in this run").toContain("relaxed");
+  if (relaxedRun) expect(builds.map((b) => b.isa), "relaxed build required in this run").toContain("relaxed");
 }
 
 /** The ONNX formula in exact (f64) arithmetic: saturate(roundHalfEven(real) + zeroPoint) to [lo, hi]. */
