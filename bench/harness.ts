@@ -5,8 +5,8 @@
 // peer as the median over rounds of per-round ratios, so a noise burst hits one round, not an engine.
 import { Bench } from 'tinybench';
 import type { Isa, Qkern } from 'qkern';
-import type { Ort } from './ort.js';
-import type { Tfjs } from './tfjs.js';
+import type { Ort } from '../peers/ort.js';
+import type { Tfjs } from '../peers/tfjs.js';
 
 export type Engine = 'qkern' | 'ort' | 'tfjs' | 'js';
 /** Throughput unit of a variant: GB/s (bytes read + written) or GOPS (e.g. 2·M·N·K). */

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createQkern, detect, type Isa, type Qkern } from 'qkern';
 import { measure, type Context, type EngineTask, type MeasureOptions, type Suite } from './harness.js';
-import { loadOrt, type Ort } from './ort.js';
+import { loadOrt, type Ort } from '../peers/ort.js';
 import { chartSvg } from './chart.js';
 import { envLine, meta, resultRow, summaryMarkdown, tableHeader, tableRow, type ResultRow } from './report.js';
 import { dwconvSuite } from './suites/dwconv.js';
@@ -21,7 +21,7 @@ import { gemmSuite } from './suites/gemm.js';
 import { int4Suite } from './suites/int4.js';
 import { quant } from './suites/quant.js';
 import { sparseSuite } from './suites/sparse.js';
-import { initTfjs, type Tfjs } from './tfjs.js';
+import { initTfjs, type Tfjs } from '../peers/tfjs.js';
 
 /** A task that names its own row (table and JSON `variant`) instead of its Variant's name. */
 type NamedTask = EngineTask & { readonly variant?: string };

@@ -1,6 +1,6 @@
 // Inputs of the conformance workload (conformance.ts), from fixed seeds. Floats are small
 // integers times powers of two (exact in float32) and no transcendental function is used, so the
-// inputs are the same bits in every engine. test/conformance.test.ts recomputes the expected
+// inputs are the same bits in every engine. test/engines/conformance.test.ts recomputes the expected
 // outputs from these inputs with the references.
 
 /** xorshift32 from a seed: a function returning uint32 values. */

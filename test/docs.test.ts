@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { root, run } from "./engines.js";
+import { root, run } from "./support/engines.js";
 
 const relaxedRun = process.env["QKERN_REQUIRE_RELAXED"] === "1";
 

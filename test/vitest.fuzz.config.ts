@@ -1,4 +1,4 @@
-// `npm run fuzz`: the API fuzzer alone (test/fuzz.test.ts) with every build available to Node 20
+// `npm run fuzz`: the API fuzzer alone (test/ops/fuzz.test.ts) with every build available to Node 20
 // (relaxed SIMD enabled as in vitest.relaxed.config.ts), many sequences and a random seed unless
 // given: QKERN_FUZZ_RUNS (default 20000), QKERN_FUZZ_SEED, QKERN_FUZZ_PATH (replay a reported
 // failure), QKERN_FUZZ_SHRINK=0 (stop at the first failure without shrinking).
@@ -7,7 +7,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     root: new URL("..", import.meta.url).pathname,
-    include: ["test/fuzz.test.ts"],
+    include: ["test/ops/fuzz.test.ts"],
     pool: "forks",
     execArgv: ["--experimental-wasm-relaxed-simd", "--no-liftoff"],
     env: {

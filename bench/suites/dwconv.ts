@@ -18,7 +18,7 @@
 // bias, whatever the order, so two engines differ by at most twice that; relu6 only shrinks it).
 import { depthwiseConv2d, packDepthwiseWeights, type Isa, type PackedDepthwiseWeights, type Tensor } from 'qkern';
 import { countMismatches, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
-import { ortGraphSession, type OnnxNode, type OnnxValue } from '../ort.js';
+import { ortGraphSession, type OnnxNode, type OnnxValue } from '../../peers/ort.js';
 import type { ResultRow } from '../report.js';
 
 interface DwCase {

@@ -18,7 +18,7 @@
 // outside the timing), qkern and tfjs NHWC.
 // Checked once per case before timing (a MISMATCH line fails the run): every qkern build's 8-bit
 // logits identical to ORT int8-s8-fused; a qkern uint8 network's identical to ORT int8-u8 (see
-// test/ort-network-parity.test.ts; the uint8 EfficientNet-Lite0 differs where qkern's add rounds
+// test/peers/ort-network-parity.test.ts; the uint8 EfficientNet-Lite0 differs where qkern's add rounds
 // differently from ORT's QLinearAdd); ORT f32 and tfjs logits within 1e-4 of the largest |logit| of
 // qkern's f32 ones (float32 rounding through ~60 layers; ~1e-6 observed). How many int8-s8 (default
 // options) logits differ from qkern's is printed, not checked: ORT's unfused groups are float32.
@@ -29,7 +29,7 @@ import {
   type Isa, type ModelSpec, type Qkern,
 } from 'qkern';
 import { median, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
-import { floatModel, networkMacs, networkSession, qdqModel, tfjsNetwork, toNchw } from '../networks.js';
+import { floatModel, networkMacs, networkSession, qdqModel, tfjsNetwork, toNchw } from '../../peers/networks.js';
 import type { ResultRow } from '../report.js';
 
 interface E2eCase {

@@ -29,7 +29,7 @@
 // the 1×4096×4096 GEMV timed as GB/s of packed B, all simd128.
 import { gemm, packGemmWeights, type PackedGemmWeights, type Qkern, type Tensor } from 'qkern';
 import { countMismatches, type CaseRun, type Context, type EngineTask, type Suite, type Variant } from '../harness.js';
-import { ortSession, type OnnxValue } from '../ort.js';
+import { ortSession, type OnnxValue } from '../../peers/ort.js';
 import type { ResultRow } from '../report.js';
 import { noteSqnr, rrSummary, rrWeights } from './gemm-rr.js';
 

@@ -10,7 +10,7 @@
 //   nbits-acc0/acc4  ORT MatMulNBits (com.microsoft) on the int4-bs32 weights (toMatMulNBits, no
 //                    zero_points: symmetric), accuracy_level 0 and 4. onnxruntime-web 1.30's wasm build
 //                    has no n-bit kernel: both levels dequantize B to float32 every call, then run an
-//                    f32 GEMM (bit-identical outputs; test/ort-int4-conformance.test.ts)
+//                    f32 GEMM (bit-identical outputs; test/peers/ort-int4-conformance.test.ts)
 //   f32              ORT MatMul and tfjs-wasm matMul (XNNPACK) on the float weights
 // SIMD builds only (scalar int4-bs32 takes ~8.3 ms for 1×4096×4096, 10× simd128; the tests cover
 // it). --quick: 1×1024×1024 and 1×4096×4096 hot, int4-bs32, int8 and the peers (palettize alone costs
@@ -29,7 +29,7 @@ import {
 } from 'qkern';
 import onnxProto from 'onnx-proto';
 import { countMismatches, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
-import { graphModel, ortSession, type OnnxNode, type Ort } from '../ort.js';
+import { graphModel, ortSession, type OnnxNode, type Ort } from '../../peers/ort.js';
 import type { ResultRow } from '../report.js';
 
 interface Int4Case {

@@ -4,7 +4,7 @@
 // compared bit for bit with the JS reference before timing. GB/s = (bytes read + written) / time.
 import { dequantize, quantize, type Tensor } from 'qkern';
 import { countMismatches, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
-import { ortSession, type OnnxValue } from '../ort.js';
+import { ortSession, type OnnxValue } from '../../peers/ort.js';
 
 interface QuantCase {
   readonly name: string;

@@ -16,7 +16,7 @@
 // weights, the pruning below against qkern's `prune` (full runs).
 import { gemm, KERNELS, packGemmWeights, prune, type Isa, type PackedGemmWeights, type Qkern, type Tensor } from 'qkern';
 import { countMismatches, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
-import { ortSession } from '../ort.js';
+import { ortSession } from '../../peers/ort.js';
 import type { ResultRow } from '../report.js';
 
 interface SparseCase {

@@ -5,7 +5,7 @@
 //
 // Options: --model mobilenetv2 | squeezenet1.1 | efficientnet-lite0, --runs N (default 10),
 // --calibration N (images, default 4), --isa auto | scalar | simd128 | relaxed, --help. Anything
-// else is an error with the usage (exit code 1). test/cli.test.ts runs it.
+// else is an error with the usage (exit code 1). test/engines/cli.test.ts runs it.
 
 import {
   MODELS, FloatNetwork, QuantizedNetwork, calibrate, createQkern, detect, sqnr, syntheticImage, topK,

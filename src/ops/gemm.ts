@@ -68,13 +68,13 @@ export function gemm(a: Tensor, w: PackedGemmWeights, options: GemmOptions = {})
   const perRowA = aq !== null && isPerAxisQuant(aq);
   const za = perRowA ? aq.zeroPoint : aq === null ? 0 : (aq as PerTensorQuant).zeroPoint;
   checkOverflow(op, at, za, w);
-  if (w.format === "sparse" && typeof za !== "number") throw new QkernError(op, "a", `per-row zero points are not available with sparse weights (${at})`);
 
   const { out, kind } = prepareOutput(op, at, outShape, options);
   const rt = at.rt;
   try {
     const params = kind === "int32" ? 0 : stageParams(op, rt, at, w, out, kind, options);
     if (m === 0) return out;
+    if (w.format === "sparse" && typeof za !== "number") throw new QkernError(op, "a", `per-row zero points are not available with sparse weights (${at})`);
     const stage: GemmStage = kind === "float32" ? "dequant" : kind;
     const aScale = stage !== "dequant" ? null : perRowA ? (aq as { scale: Float32Array }).scale : (aq as PerTensorQuant).scale;
     w.kernels.run(rt.workspace, op, {

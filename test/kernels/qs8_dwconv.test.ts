@@ -1,0 +1,31 @@
+// qs8_dwconv / qu8_dwconv / f32_dwconv: depthwise convolution. Every kernel tile of every build,
+// forced through the op, against the reference (exact: TOLERANCES.accumulators / sameFormula;
+// float: the same operation order, so exact too), over random geometry, padding modes,
+// multipliers, batch, zero points at the extremes; the bytes after each output are guarded; and
+// the distance of 8-bit outputs to the real-valued result (TOLERANCES.quantizedVsReal).
+import fc from "fast-check";
+import { it } from "vitest";
+import { KERNELS } from "../../src/index.js";
+import { buildHas } from "../../src/registry.js";
+import { checkDwconv, dwconvGeometry, dwconvStage } from "../support/dwconv-check.js";
+import { describeBuilds } from "../support/helpers.js";
+
+describeBuilds("depthwise convolution", (get, isa) => {
+  const rows = KERNELS.filter((k) => (k.family === "qs8_dwconv" || k.family === "qu8_dwconv" || k.family === "f32_dwconv") && buildHas(isa, k) && k.stage !== null);
+  const groups = new Map<string, string[]>();
+  for (const k of rows) {
+    const tile = k.tile!;
+    const key = `${k.family}|${tile}`;
+    groups.set(key, [...(groups.get(key) ?? []), k.name]);
+  }
+  for (const [key, names] of groups) {
+    const [family, tile] = key.split("|") as [string, string];
+    const size = tile.startsWith("3x3") ? 3 : tile.startsWith("5x5") ? 5 : undefined;
+    it(`${names.join(", ")}: exact against the reference`, () => {
+      fc.assert(
+        fc.property(dwconvGeometry(size), dwconvStage, fc.integer(), (g, stage, seed) => checkDwconv(get(), family, g, stage, seed, tile)),
+        { numRuns: 40 },
+      );
+    });
+  }
+});
