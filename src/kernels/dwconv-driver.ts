@@ -68,8 +68,17 @@ export function runDwconv(rt: Runtime, ws: Workspace, op: string, x: DwconvCall,
   });
 }
 
-/** The kernel of `family` for a variant prefix (stage) and tap count, or the forced tile. */
+const chosen = new WeakMap<Runtime, Map<string, KernelFn>>();
+
+/** The kernel of `family` for a variant prefix (stage) and tap count, or the forced tile; resolved once per instance. */
 export function dwconvKernel(rt: Runtime, family: string, stage: string, taps: number, tile?: string): KernelFn {
-  if (tile !== undefined) return resolveKernel(rt, family, `${stage}_${tile}`);
-  return resolveFirst(rt, family, dwconvTiles(taps).map((t) => `${stage}_${t}`));
+  let cache = chosen.get(rt);
+  if (!cache) chosen.set(rt, (cache = new Map()));
+  const key = `${family}|${stage}|${tile ?? (taps === 9 || taps === 25 ? taps : "any")}`;
+  let fn = cache.get(key);
+  if (!fn) {
+    fn = tile !== undefined ? resolveKernel(rt, family, `${stage}_${tile}`) : resolveFirst(rt, family, dwconvTiles(taps).map((t) => `${stage}_${t}`));
+    cache.set(key, fn);
+  }
+  return fn;
 }

@@ -61,6 +61,7 @@ export const qb4Gemm = perRuntime((rt: Runtime): Qb4Gemm => {
   const packaF32 = resolveKernel(rt, FAMILY, "packa_f32");
   const packaQ8 = resolveKernel(rt, FAMILY, "packa_q8");
   const hasMany = hasVariant(rt, FAMILY, `dequant_${QB4_GEMM_TILES.many}`);
+  const manyTile = hasMany ? resolveKernel(rt, FAMILY, `dequant_${QB4_GEMM_TILES.many}`) : null;
   const one: Record<"dequant" | "int32", KernelFn> = {
     dequant: resolveKernel(rt, FAMILY, `dequant_${QB4_GEMM_TILES.one}`),
     int32: resolveKernel(rt, FAMILY, `int32_${QB4_GEMM_TILES.one}`),
@@ -98,7 +99,7 @@ export const qb4Gemm = perRuntime((rt: Runtime): Qb4Gemm => {
         (x.tile === QB4_GEMM_TILES.many || (x.tile === undefined && x.isa === undefined && x.m >= 4));
       withBlockActivations(ws, op, x, [many ? decodedBytes(x.k, x.bs) : 0], (a, [decoded]) => {
         if (many) {
-          resolveKernel(rt, FAMILY, `dequant_${QB4_GEMM_TILES.many}`)(x.m, x.n, x.k, x.bs, a.a16, a.asum, a.ascale, a.azp, x.w, x.out, x.bias, decoded!);
+          manyTile!(x.m, x.n, x.k, x.bs, a.a16, a.asum, a.ascale, a.azp, x.w, x.out, x.bias, decoded!);
           return;
         }
         const kernel = x.isa !== undefined ? rt.kernel(`${FAMILY}_${x.stage}_${QB4_GEMM_TILES.one}__${x.isa}`) : one[x.stage];

@@ -31,6 +31,11 @@ export const qs8Spmm = perRuntime((rt: Runtime): Qs8Spmm => {
   const packa1 = resolveKernel(rt, FAMILY, "packa1");
   const hasOne = hasVariant(rt, FAMILY, `int32_${QS8_SPMM_TILES.one}`);
   const cache = new Map<string, KernelFn>();
+  const oneTile = (stage: SparseStage): KernelFn => {
+    let fn = cache.get(`one|${stage}`);
+    if (!fn) cache.set(`one|${stage}`, (fn = resolveKernel(rt, FAMILY, `${stage}_${QS8_SPMM_TILES.one}`)));
+    return fn;
+  };
   const many = (stage: SparseStage): KernelFn => {
     let fn = cache.get(stage);
     if (!fn) cache.set(stage, (fn = resolveFirst(rt, FAMILY, QS8_SPMM_TILES.many.map((t) => `${stage}_${t}`))));
@@ -52,7 +57,7 @@ export const qs8Spmm = perRuntime((rt: Runtime): Qs8Spmm => {
       if (one) {
         ws.with(op, [packa1Bytes(x.k)], ([a]) => {
           packa1(x.a, x.k, unsigned, za, a!);
-          resolveKernel(rt, FAMILY, `${stage}_${QS8_SPMM_TILES.one}`)(1, x.n, x.k, a!, x.w, x.c, x.ldc, x.params, 0);
+          oneTile(stage)(1, x.n, x.k, a!, x.w, x.c, x.ldc, x.params, 0);
         });
         return;
       }

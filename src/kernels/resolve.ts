@@ -25,10 +25,10 @@ export function hasVariant(rt: Runtime, family: string, variant: string): boolea
   return bestRow(rt.isa, family, variant) !== undefined;
 }
 
-/** A layout-size export as a function returning a number. */
-export function sizeFn(rt: Runtime, family: string, what: string): (...args: number[]) => number {
-  const fn = resolveKernel(rt, family, what);
-  return (...args: number[]) => (fn(...args) as number) >>> 0;
+/** A layout-size export (up to four arguments) as a function returning a number. */
+export function sizeFn(rt: Runtime, family: string, what: string): (a: number, b?: number, c?: number, d?: number) => number {
+  const fn = resolveKernel(rt, family, what) as (a: number, b?: number, c?: number, d?: number) => number;
+  return (a, b, c, d) => fn(a, b, c, d) >>> 0;
 }
 
 /** One binding object per runtime and family, built on first use. */

@@ -91,13 +91,20 @@ export function depthwiseConv2d(x: Tensor, w: PackedDepthwiseWeights, options: D
     const params = kind === "float" ? floatBounds(op, rt, w, options) : kind === "int32" ? 0 : stageParams(op, rt, w, input, out, kind, options);
     const bias = float ? 0 : foldedBias(op, rt, w, za);
     if (out.size === 0) return out;
-    const call = {
-      x: input.ptr, images: n, h, w: wd, c, multiplier: mult, oh, ow, kh: w.kh, kw: w.kw, sh, sw, dh, dw, pt, pl,
-      esize: float ? 4 : 1, outEsize: out.dtype === "int32" || out.dtype === "float32" ? 4 : 1, padByte: float ? 0 : za, out: out.ptr, weights: wPtr,
-      tile: options.forceTile,
-    };
-    if (kind === "float") f32Dwconv(rt).run(rt.workspace, op, { ...call, minmax: params });
-    else qs8Dwconv(rt).run(rt.workspace, op, { ...call, unsigned: input.dtype === "uint8", stage: kind, bias, params });
+    const esize = float ? 4 : 1;
+    const outEsize = out.dtype === "int32" || out.dtype === "float32" ? 4 : 1;
+    if (kind === "float") {
+      f32Dwconv(rt).run(rt.workspace, op, {
+        x: input.ptr, images: n, h, w: wd, c, multiplier: mult, oh, ow, kh: w.kh, kw: w.kw, sh, sw, dh, dw, pt, pl,
+        esize, outEsize, padByte: 0, out: out.ptr, weights: wPtr, tile: options.forceTile, minmax: params,
+      });
+    } else {
+      qs8Dwconv(rt).run(rt.workspace, op, {
+        x: input.ptr, images: n, h, w: wd, c, multiplier: mult, oh, ow, kh: w.kh, kw: w.kw, sh, sw, dh, dw, pt, pl,
+        esize, outEsize, padByte: za, out: out.ptr, weights: wPtr, tile: options.forceTile,
+        unsigned: input.dtype === "uint8", stage: kind, bias, params,
+      });
+    }
   } catch (e) {
     if (out !== options.out) out.dispose();
     throw e;

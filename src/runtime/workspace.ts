@@ -16,6 +16,17 @@ import type { Runtime } from "./runtime.js";
 /** Bytes the workspace grows by at least, so that slowly growing requests do not reallocate every call. */
 const MIN_GROWTH = 64 * 1024;
 
+/** Consecutive 16-byte aligned pieces of the given sizes from `start`. */
+function carve(start: number, sizes: readonly number[]): number[] {
+  const ptrs = new Array<number>(sizes.length);
+  let at = start;
+  for (let i = 0; i < sizes.length; i++) {
+    ptrs[i] = at;
+    at += Math.ceil(sizes[i]! / 16) * 16;
+  }
+  return ptrs;
+}
+
 export class Workspace {
   private base = 0;
   private capacity = 0;
@@ -49,20 +60,16 @@ export class Workspace {
     const rt = this.rt;
     if (rt.guards) return this.guarded(op, sizes, fn);
     let total = 0;
-    const offsets: number[] = [];
-    for (const s of sizes) {
-      offsets.push(total);
-      total += Math.ceil(s / 16) * 16; // not (s + 15) & ~15: sizes may exceed 2^31 (then alloc refuses them)
-    }
+    for (let i = 0; i < sizes.length; i++) total += Math.ceil(sizes[i]! / 16) * 16; // not (s + 15) & ~15: sizes may exceed 2^31 (then alloc refuses them)
     const end = this.top + total;
     if (end > this.highWater) this.highWater = end;
     if ((end > this.capacity || this.base === 0) && this.top === 0 && !this.external) this.grow(op, total);
     if (end <= this.capacity) {
-      const start = this.base + this.top;
       const saved = this.top;
+      const ptrs = carve(this.base + saved, sizes);
       this.top = end;
       try {
-        return fn(offsets.map((o) => start + o));
+        return fn(ptrs);
       } finally {
         this.top = saved;
       }
@@ -70,7 +77,7 @@ export class Workspace {
     // Nested request that does not fit, or a caller's region that is too small: a block for this call.
     const block = rt.alloc(total, op);
     try {
-      return fn(offsets.map((o) => block + o));
+      return fn(carve(block, sizes));
     } finally {
       rt.free(block);
     }
