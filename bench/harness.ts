@@ -1,6 +1,6 @@
 // The suite interface and the measuring loop. A suite lists cases; setting a case up yields
 // variants, each with one timed task per engine (every qkern build and every peer). `measure`
-// interleaves the engines (DESIGN.md §6): R rounds, each running every task briefly through
+// interleaves the engines (docs/benchmarks.md): R rounds, each running every task briefly through
 // tinybench; it reports the median over rounds of per-round medians, and ratios against the best
 // peer as the median over rounds of per-round ratios, so a noise burst hits one round, not an engine.
 import { Bench } from 'tinybench';

@@ -1,4 +1,4 @@
-// The tolerance table (DESIGN.md §4). Every comparison in the tests that is not exact cites a row
+// The tolerance table (docs/numerics.md). Every comparison in the tests that is not exact cites a row
 // here by its key; a row says what is compared, how far apart the two may be, and why.
 
 export const TOLERANCES = {

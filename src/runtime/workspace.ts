@@ -63,7 +63,7 @@ export class Workspace {
     for (let i = 0; i < sizes.length; i++) total += Math.ceil(sizes[i]! / 16) * 16; // not (s + 15) & ~15: sizes may exceed 2^31 (then alloc refuses them)
     const end = this.top + total;
     if (end > this.highWater) this.highWater = end;
-    if ((end > this.capacity || this.base === 0) && this.top === 0 && !this.external) this.grow(op, total);
+    if (this.top === 0 && !this.external && (end > this.capacity || this.base === 0 || this.capacity < this.highWater)) this.grow(op, total);
     if (end <= this.capacity) {
       const saved = this.top;
       const ptrs = carve(this.base + saved, sizes);

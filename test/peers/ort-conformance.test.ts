@@ -1,4 +1,4 @@
-// Conformance with onnxruntime-web (the peer whose semantics gemm promises, DESIGN.md §4): qkern's
+// Conformance with onnxruntime-web (the peer whose semantics gemm promises, docs/numerics.md): qkern's
 // gemm against ORT's MatMulInteger (int32, exact) and QLinearMatMul (8-bit output, fp32 stage,
 // exact), on every build available in this process. Cases come from seeded fast-check arbitraries
 // biased to edges: M 1..9, N around multiples of 8, K = 1, odd K, K up to 300 and now and then
