@@ -1,7 +1,9 @@
 // What the three packed int8 GEMM families (qs8_gemm, qs8_w7_gemm, qs8_spmm) have in common, so that
 // the `gemm` op calls whichever its weights were packed for through one interface.
 
+import type { KernelFn, Runtime } from "../runtime/runtime.js";
 import type { Workspace } from "../runtime/workspace.js";
+import { resolveFirst } from "./resolve.js";
 
 /** Output stages of the int8 GEMM families (registry `stage`). */
 export type GemmStage = "int32" | "fp32" | "fixedpoint" | "dequant";
@@ -51,4 +53,42 @@ export interface Int8GemmFamily {
   readonly family: string;
   /** Runs the whole GEMM on B packed by this family, scratch from `ws`. */
   run(ws: Workspace, op: string, call: Int8GemmCall): void;
+}
+
+/** A's packed form for one call (qs8_gemm, qs8_w7_gemm): where packa put it, and A's scale for the dequant stage. */
+export interface PackedA {
+  readonly a: number;
+  readonly rowsums: number;
+  /** A's scale per row (stride 4) or per tensor (stride 0). */
+  readonly aScale: number;
+  readonly aScaleStride: number;
+}
+
+/** The stage → kernel table of a dense family: per stage, the first of `tiles` the build has. */
+export function kernelsByStage(rt: Runtime, family: string, tiles: readonly string[]): Record<GemmStage, KernelFn> {
+  const stages: readonly GemmStage[] = ["int32", "fp32", "fixedpoint", "dequant"];
+  return Object.fromEntries(stages.map((s) => [s, resolveFirst(rt, family, tiles.map((t) => `${s}_${t}`))])) as Record<GemmStage, KernelFn>;
+}
+
+/**
+ * What the dense families share per call: scratch for packed A, its row sums and A's row
+ * parameters (sizes from the family's exports), packa with the family's signature, then `fn`.
+ */
+export function withPackedA(
+  rt: Runtime, ws: Workspace, op: string, x: Int8GemmCall, packaBytes: number, rowsumsBytes: number, packa: KernelFn, fn: (p: PackedA) => void,
+): void {
+  const perRow = typeof x.za !== "number";
+  const rows = perRow ? x.m : 1;
+  const dequant = x.stage === "dequant";
+  ws.with(op, [packaBytes, rowsumsBytes, 4 * rows, dequant ? 4 * rows : 0], ([a, rowsums, za, scale]) => {
+    const v = rt.views();
+    if (typeof x.za === "number") v.i32[za! >>> 2] = x.za;
+    else v.i32.set(x.za, za! >>> 2);
+    if (dequant && x.aScale !== null) {
+      if (typeof x.aScale === "number") v.f32[scale! >>> 2] = x.aScale;
+      else v.f32.set(x.aScale, scale! >>> 2);
+    }
+    packa(x.a, x.m, x.k, x.k, x.unsigned ? 1 : 0, za!, perRow ? 4 : 0, a!, rowsums!);
+    fn({ a: a!, rowsums: rowsums!, aScale: scale!, aScaleStride: perRow ? 4 : 0 });
+  });
 }

@@ -4,8 +4,8 @@
 
 import type { KernelFn, Runtime } from "../runtime/runtime.js";
 import type { Workspace } from "../runtime/workspace.js";
-import type { GemmStage, Int8GemmCall, Int8GemmFamily, Int8PackCall } from "./int8-gemm.js";
-import { perRuntime, resolveFirst, resolveKernel, sizeFn } from "./resolve.js";
+import { kernelsByStage, withPackedA, type GemmStage, type Int8GemmCall, type Int8GemmFamily, type Int8PackCall, type PackedA } from "./int8-gemm.js";
+import { perRuntime, resolveKernel, sizeFn } from "./resolve.js";
 
 const FAMILY = "qs8_gemm";
 /** Rows per packed A group (MR of layout.ts): row ranges start at multiples of it. */
@@ -16,17 +16,6 @@ export const QS8_GEMM_TILES = {
   many: ["4x8c2", "1x8c2"],
   one: ["1x32c2", "4x8c2", "1x8c2"],
 } as const;
-
-const STAGES: readonly GemmStage[] = ["int32", "fp32", "fixedpoint", "dequant"];
-
-/** A's packed form for one call: where packa put it (row ranges of `computeRows` index into it). */
-export interface PackedA {
-  readonly a: number;
-  readonly rowsums: number;
-  /** A's scale per row (stride 4) or per tensor (stride 0), for the dequant stage. */
-  readonly aScale: number;
-  readonly aScaleStride: number;
-}
 
 export interface Qs8Gemm extends Int8GemmFamily {
   /** Bytes of B [K, N] packed by `pack`. */
@@ -50,10 +39,8 @@ export const qs8Gemm = perRuntime((rt: Runtime): Qs8Gemm => {
   const rowsumsBytes = sizeFn(rt, FAMILY, "rowsums_bytes");
   const packw = resolveKernel(rt, FAMILY, "packw");
   const packa = resolveKernel(rt, FAMILY, "packa");
-  const byStage = (tiles: readonly string[]) =>
-    Object.fromEntries(STAGES.map((s) => [s, resolveFirst(rt, FAMILY, tiles.map((t) => `${s}_${t}`))])) as Record<GemmStage, KernelFn>;
-  const many = byStage(QS8_GEMM_TILES.many);
-  const one = byStage(QS8_GEMM_TILES.one);
+  const many = kernelsByStage(rt, FAMILY, QS8_GEMM_TILES.many);
+  const one = kernelsByStage(rt, FAMILY, QS8_GEMM_TILES.one);
   const kernel = (stage: GemmStage, m: number, tile?: string): KernelFn =>
     tile !== undefined ? resolveKernel(rt, FAMILY, `${stage}_${tile}`) : m === 1 ? one[stage] : many[stage];
 
@@ -77,24 +64,8 @@ export const qs8Gemm = perRuntime((rt: Runtime): Qs8Gemm => {
       packw(b.b, b.k, b.n, b.strideK, b.strideN, b.unsigned ? 1 : 0, b.zb, 4, b.bias, dst);
     },
     run(ws: Workspace, op: string, x: Int8GemmCall): void {
-      const perRow = typeof x.za !== "number";
-      const rows = perRow ? x.m : 1;
-      ws.with(op, [packaBytes(x.m, x.k), rowsumsBytes(x.m), 4 * rows, x.stage === "dequant" ? 4 * rows : 0], ([a, rowsums, za, scale]) => {
-        writeRowParams(rt, za!, x.za, scale!, x.stage === "dequant" ? x.aScale : null);
-        const pk = x.packaIsa !== undefined ? rt.kernel(`${FAMILY}_packa__${x.packaIsa}`) : packa;
-        pk(x.a, x.m, x.k, x.k, x.unsigned ? 1 : 0, za!, perRow ? 4 : 0, a!, rowsums!);
-        computeRows(x, { a: a!, rowsums: rowsums!, aScale: scale!, aScaleStride: perRow ? 4 : 0 }, 0, x.m);
-      });
+      const pk = x.packaIsa !== undefined ? rt.kernel(`${FAMILY}_packa__${x.packaIsa}`) : packa;
+      withPackedA(rt, ws, op, x, packaBytes(x.m, x.k), rowsumsBytes(x.m), pk, (p) => computeRows(x, p, 0, x.m));
     },
   };
 });
-
-/** Writes A's zero points (and scales, for the dequant stage) per tensor or per row into scratch. */
-export function writeRowParams(rt: Runtime, zaPtr: number, za: number | Int32Array, scalePtr: number, scale: number | Float32Array | null): void {
-  const v = rt.views();
-  if (typeof za === "number") v.i32[zaPtr >>> 2] = za;
-  else v.i32.set(za, zaPtr >>> 2);
-  if (scale === null) return;
-  if (typeof scale === "number") v.f32[scalePtr >>> 2] = scale;
-  else v.f32.set(scale, scalePtr >>> 2);
-}

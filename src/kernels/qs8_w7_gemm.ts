@@ -2,11 +2,10 @@
 // over B packed in blocks of 8 columns with K quads (assembly/qs8_w7_gemm/layout.ts). Same call as
 // qs8_gemm; other builds run 7-bit weights through qs8_gemm (identical results).
 
-import type { KernelFn, Runtime } from "../runtime/runtime.js";
+import type { Runtime } from "../runtime/runtime.js";
 import type { Workspace } from "../runtime/workspace.js";
-import type { GemmStage, Int8GemmCall, Int8GemmFamily, Int8PackCall } from "./int8-gemm.js";
-import { writeRowParams } from "./qs8_gemm.js";
-import { hasVariant, perRuntime, resolveFirst, resolveKernel, sizeFn } from "./resolve.js";
+import { kernelsByStage, withPackedA, type Int8GemmCall, type Int8GemmFamily, type Int8PackCall } from "./int8-gemm.js";
+import { hasVariant, perRuntime, resolveKernel, sizeFn } from "./resolve.js";
 
 const FAMILY = "qs8_w7_gemm";
 
@@ -15,8 +14,6 @@ export const QS8_W7_GEMM_TILES = {
   many: ["4x8c4"],
   one: ["1x32c4", "4x8c4"],
 } as const;
-
-const STAGES: readonly GemmStage[] = ["int32", "fp32", "fixedpoint", "dequant"];
 
 export interface Qs8W7Gemm extends Int8GemmFamily {
   packedBytes(k: number, n: number): number;
@@ -38,10 +35,8 @@ export const qs8W7Gemm = perRuntime((rt: Runtime): Qs8W7Gemm => {
   const rowsumsBytes = sizeFn(rt, FAMILY, "rowsums_bytes");
   const packw = resolveKernel(rt, FAMILY, "packw");
   const packa = resolveKernel(rt, FAMILY, "packa");
-  const byStage = (tiles: readonly string[]) =>
-    Object.fromEntries(STAGES.map((s) => [s, resolveFirst(rt, FAMILY, tiles.map((t) => `${s}_${t}`))])) as Record<GemmStage, KernelFn>;
-  const many = byStage(QS8_W7_GEMM_TILES.many);
-  const one = byStage(QS8_W7_GEMM_TILES.one);
+  const many = kernelsByStage(rt, FAMILY, QS8_W7_GEMM_TILES.many);
+  const one = kernelsByStage(rt, FAMILY, QS8_W7_GEMM_TILES.one);
   return {
     family: FAMILY,
     packedBytes,
@@ -49,13 +44,9 @@ export const qs8W7Gemm = perRuntime((rt: Runtime): Qs8W7Gemm => {
       packw(b.b, b.k, b.n, b.strideK, b.strideN, b.unsigned ? 1 : 0, b.zb, 4, b.bias, dst);
     },
     run(ws: Workspace, op: string, x: Int8GemmCall): void {
-      const perRow = typeof x.za !== "number";
-      const rows = perRow ? x.m : 1;
-      ws.with(op, [packaBytes(x.m, x.k), rowsumsBytes(x.m), 4 * rows, x.stage === "dequant" ? 4 * rows : 0], ([a, rowsums, za, scale]) => {
-        writeRowParams(rt, za!, x.za, scale!, x.stage === "dequant" ? x.aScale : null);
-        packa(x.a, x.m, x.k, x.k, x.unsigned ? 1 : 0, za!, perRow ? 4 : 0, a!, rowsums!);
+      withPackedA(rt, ws, op, x, packaBytes(x.m, x.k), rowsumsBytes(x.m), packa, (p) => {
         const kernel = x.tile !== undefined ? resolveKernel(rt, FAMILY, `${x.stage}_${x.tile}`) : x.m === 1 ? one[x.stage] : many[x.stage];
-        kernel(x.m, x.n, x.k, a!, rowsums!, x.w, x.c, x.ldc, x.params, scale!, perRow ? 4 : 0);
+        kernel(x.m, x.n, x.k, p.a, p.rowsums, x.w, x.c, x.ldc, x.params, p.aScale, p.aScaleStride);
       });
     },
   };
