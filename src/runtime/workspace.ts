@@ -11,7 +11,12 @@
 //
 // A workspace belongs to one thread: when ops run on several threads, each gets its own.
 
-import type { Runtime } from "./runtime.js";
+/** What the workspace needs of its runtime: allocation, and whether guard mode is on. */
+export interface WorkspaceHost {
+  alloc(bytes: number, op: string): number;
+  free(ptr: number): void;
+  readonly guards: object | null;
+}
 
 /** Bytes the workspace grows by at least, so that slowly growing requests do not reallocate every call. */
 const MIN_GROWTH = 64 * 1024;
@@ -35,7 +40,7 @@ export class Workspace {
   /** Largest total (nested requests included) asked for so far. */
   private highWater = 0;
 
-  constructor(private readonly rt: Runtime) {}
+  constructor(private readonly rt: WorkspaceHost) {}
 
   /** Bytes reserved by the workspace itself (0 when it uses a caller's region). */
   get reservedBytes(): number {
