@@ -1,0 +1,40 @@
+// Real TFLite models (../shared/models) through the loader, in every build: the expectations their
+// sources publish (SOURCE.md there), and identical output bytes across builds.
+
+import { expect, it } from "vitest";
+import { loadModel } from "../../src/tflite/load.js";
+import { describeBuilds } from "../support/helpers.js";
+import { sharedModel } from "../support/shared-models.js";
+
+const mobilenet = sharedModel("mobilenet_v2_quantized_1x3x224x224.tflite");
+const dog = sharedModel("dog_1x3x224x224.int8.bin");
+const hello = sharedModel("hello_world_int8.tflite");
+
+describeBuilds("TFLite models", (get) => {
+  it.skipIf(!mobilenet.ok || !dog.ok)(`${mobilenet.title}: the dog photo gives LiteRT.js's top-5 classes and int8 logits (258, 259, 261, 203, 257 / 107, 84, 75, 68, 64)`, () => {
+    using model = loadModel(get(), mobilenet.read());
+    expect(model.inputs.map((i) => [i.dtype, i.shape])).toEqual([["int8", [1, 3, 224, 224]]]);
+    const input = new Int8Array(dog.read().buffer);
+    const [y] = model.run([input]);
+    const top = [...y!.keys()].sort((a, b) => y![b]! - y![a]! || a - b).slice(0, 5);
+    expect(top).toEqual([258, 259, 261, 203, 257]);
+    expect(top.map((i) => y![i])).toEqual([107, 84, 75, 68, 64]);
+    // A second run gives the same bytes (nothing left over from the first).
+    expect(Array.from(model.run([input])[0]!)).toEqual(Array.from(y!));
+  });
+
+  it.skipIf(!hello.ok)(`${hello.title}: y within 0.05 of sin(x) at the four inputs of its upstream test`, () => {
+    using model = loadModel(get(), hello.read());
+    const [inp] = model.inputs;
+    const [outp] = model.outputs;
+    for (const x of [0.77, 1.57, 2.3, 3.14]) {
+      const q = Math.max(-128, Math.min(127, Math.round(x / inp!.scale) + inp!.zeroPoint));
+      const [y] = model.run([Int8Array.of(q)]);
+      expect(Math.abs((y![0]! - outp!.zeroPoint) * outp!.scale - Math.sin(x))).toBeLessThanOrEqual(0.05);
+    }
+  });
+
+  it.skipIf(!mobilenet.ok)("refuses the numerics it cannot yet match exactly, naming the operator", () => {
+    expect(() => loadModel(get(), mobilenet.read(), { numerics: "reference" })).toThrow(/operator \d+ \(MEAN\).*not yet exact under 'reference'/);
+  });
+});
