@@ -1,0 +1,129 @@
+// Pieces of the TFLite loader (load.ts) that do not need the Model: PAD folding, tensor data views,
+// parameter conversions and the data-movement operators (PAD, TRANSPOSE, RESHAPE) run in TypeScript.
+
+import { QkernError } from "../errors.js";
+import type { ClampOptions } from "../output-stage.js";
+import type { Tensor } from "../tensor.js";
+import type { TfliteActivation, TfliteModel, TfliteOperator, TfliteTensor } from "./model.js";
+
+const op = "loadModel";
+
+export type PadFold = { readonly input: number; readonly pads: [number, number, number, number] };
+/** Folded PADs by their output tensor (for the convolution reading it) and by operator index (to skip them). */
+export type PadFolds = { readonly byTensor: Map<number, PadFold>; readonly byOp: Set<number> };
+
+/** PADs of NHWC height/width by the zero point whose only reader is a VALID convolution: the convolution pads instead. */
+export function foldablePads(g: TfliteModel): PadFolds {
+  const readers = new Map<number, TfliteOperator[]>();
+  for (const o of g.operators) for (const i of o.inputs) if (i >= 0) readers.set(i, [...(readers.get(i) ?? []), o]);
+  const byTensor = new Map<number, PadFold>();
+  const byOp = new Set<number>();
+  for (const o of g.operators) {
+    if (o.op !== "PAD") continue;
+    const out = o.outputs[0]!;
+    const rs = readers.get(out) ?? [];
+    const padT = g.tensors[o.inputs[1]!];
+    if (rs.length !== 1 || g.outputs.includes(out) || !padT?.data) continue;
+    const r = rs[0]!;
+    if ((r.op !== "CONV_2D" && r.op !== "DEPTHWISE_CONV_2D") || r.inputs[0] !== out || r.options.padding !== "valid") continue;
+    const p = Array.from(int32Data(padT));
+    const [inT, outT] = [g.tensors[o.inputs[0]!]!, g.tensors[out]!];
+    if (p.length !== 8 || p[0] !== 0 || p[1] !== 0 || p[6] !== 0 || p[7] !== 0) continue;
+    if (!sameQuant(inT, outT)) continue;
+    byTensor.set(out, { input: o.inputs[0]!, pads: [p[2]!, p[4]!, p[3]!, p[5]!] });
+    byOp.add(o.index);
+  }
+  return { byTensor, byOp };
+}
+
+export function sameQuant(a: TfliteTensor, b: TfliteTensor): boolean {
+  return a.type === b.type && a.quant !== null && b.quant !== null && a.quant.scale[0] === b.quant.scale[0] && a.quant.zeroPoint[0] === b.quant.zeroPoint[0];
+}
+
+export function activationDtype(t: TfliteTensor): "int8" | "uint8" {
+  if (t.type !== "int8" && t.type !== "uint8") throw new QkernError(op, `tensor ${t.index} (${t.name})`, `is ${t.type}; only int8/uint8 activations are supported yet`);
+  return t.type;
+}
+
+export function perTensor(t: TfliteTensor): { scale: number; zeroPoint: number } {
+  const q = t.quant;
+  if (q === null || q.scale.length !== 1) throw new QkernError(op, `tensor ${t.index} (${t.name})`, "activations need per-tensor quantization parameters");
+  return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0]! };
+}
+
+
+export function weightQuant(t: TfliteTensor, axis: number, where: string): { axis: number; scale: Float32Array; zeroPoint: Int32Array } | { scale: number; zeroPoint: number } {
+  const q = t.quant;
+  if (q === null) throw new QkernError(op, where, `weights ${t.name} have no quantization parameters`);
+  if (q.scale.length === 1) return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0]! };
+  if (q.axis !== axis) throw new QkernError(op, where, `weights ${t.name} are quantized along axis ${q.axis}; expected ${axis}`);
+  return { axis, scale: q.scale, zeroPoint: q.zeroPoint };
+}
+
+export function int8Data(t: TfliteTensor, where: string): Int8Array {
+  if (t.type !== "int8") throw new QkernError(op, where, `weights ${t.name} are ${t.type}; int8 weights are supported`);
+  return new Int8Array(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength);
+}
+
+export function int32Data(t: TfliteTensor): Int32Array {
+  if (t.type !== "int32") throw new QkernError(op, `tensor ${t.index} (${t.name})`, `must be int32, got ${t.type}`);
+  const d = t.data!;
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  return Int32Array.from({ length: d.byteLength / 4 }, (_, i) => v.getInt32(4 * i, true));
+}
+
+export function clamp(a: TfliteActivation, where: string): ClampOptions {
+  if (a === "none") return {};
+  if (a === "relu" || a === "relu6") return { activation: a };
+  if (a === "relu_n1_to_1") return { clampMin: -1, clampMax: 1 };
+  throw new QkernError(op, where, `fused activation ${a} is not supported`);
+}
+
+export function copyBytes(from: Tensor, to: Tensor): void {
+  (to.data as Uint8Array).set(new Uint8Array((from.data as Int8Array).buffer, from.ptr, from.byteLength));
+}
+
+export function padStep(x: Tensor, out: Tensor, pads: number[], where: string): () => void {
+  if (x.shape.length !== 4 || pads.length !== 8 || pads[0] !== 0 || pads[1] !== 0 || pads[6] !== 0 || pads[7] !== 0) {
+    throw new QkernError(op, where, `PAD of ${x} by [${pads.join(", ")}] is not supported (NHWC height and width only)`);
+  }
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const [top, left] = [pads[2]!, pads[4]!];
+  const [oh, ow] = [out.shape[1]!, out.shape[2]!];
+  const zp = (out.quant as { zeroPoint: number }).zeroPoint;
+  return () => {
+    const src = x.data as Int8Array;
+    const dst = out.data as Int8Array;
+    dst.fill(zp);
+    for (let b = 0; b < n; b++) {
+      for (let y = 0; y < h; y++) {
+        const from = ((b * h + y) * w) * c;
+        dst.set(src.subarray(from, from + w * c), ((b * oh + y + top) * ow + left) * c);
+      }
+    }
+  };
+}
+
+export function transposeStep(x: Tensor, out: Tensor, perm: number[], where: string): () => void {
+  const r = x.shape.length;
+  if (perm.length !== r || [...perm].sort().join() !== Array.from({ length: r }, (_, i) => i).join()) throw new QkernError(op, where, `permutation [${perm.join(", ")}] does not fit ${x}`);
+  const inStrides = x.shape.map((_, i) => x.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  // As 4-D (leading 1s added): for each output index (a, b, c, d), source offset = a·s0 + b·s1 + c·s2 + d·s3.
+  const pad4 = <T>(v: T[], fill: T): T[] => [...new Array<T>(4 - r).fill(fill), ...v];
+  if (r > 4) throw new QkernError(op, where, `TRANSPOSE of rank ${r} is not supported`);
+  const [d0, d1, d2, d3] = pad4(perm.map((p) => x.shape[p]!), 1) as [number, number, number, number];
+  const [s0, s1, s2, s3] = pad4(perm.map((p) => inStrides[p]!), 0) as [number, number, number, number];
+  return () => {
+    const src = x.data as Int8Array;
+    const dst = out.data as Int8Array;
+    let o = 0;
+    for (let a = 0; a < d0; a++) {
+      for (let b = 0; b < d1; b++) {
+        for (let c = 0; c < d2; c++) {
+          let s = a * s0 + b * s1 + c * s2;
+          for (let d = 0; d < d3; d++, s += s3) dst[o++] = src[s]!;
+        }
+      }
+    }
+  };
+}
