@@ -168,6 +168,8 @@ export function checkShape(op: string, shape: unknown): number[] {
 /** @internal Checks that integer values fit the dtype; throws naming the first bad one. */
 export function checkValues(op: string, dtype: DType, values: ArrayLike<number>): void {
   if (dtype === "float32") return;
+  // A typed array of the dtype's own element type holds only valid values.
+  if ((dtype === "int8" && values instanceof Int8Array) || (dtype === "uint8" && values instanceof Uint8Array) || (dtype === "int32" && values instanceof Int32Array)) return;
   const { min, max } = DTYPE_INFO[dtype];
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
