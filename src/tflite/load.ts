@@ -63,6 +63,8 @@ export class Model {
   private readonly inputTensors: Tensor[];
   private readonly outputTensors: Tensor[];
   private alive = true;
+  /** Activation tensors by TFLite tensor index. */
+  private readonly acts = new Map<number, Tensor>();
 
   /** @internal */
   constructor(readonly qk: Qkern, readonly graph: TfliteModel, options: LoadModelOptions) {
@@ -70,7 +72,7 @@ export class Model {
     if (numerics !== "litert" && numerics !== "reference") throw new QkernError(op, "options.numerics", `must be 'litert' or 'reference', got ${String(numerics)}`);
     this.numerics = numerics;
     try {
-      const acts = new Map<number, Tensor>();
+      const acts = this.acts;
       const act = (i: number): Tensor => {
         let t = acts.get(i);
         if (!t) {
@@ -101,8 +103,12 @@ export class Model {
     }
   }
 
-  /** Runs the model on one set of inputs (typed arrays by position, in the inputs' dtypes); returns copies of the outputs. */
-  run(inputs: readonly ArrayLike<number>[]): Array<Int8Array | Uint8Array> {
+  /**
+   * Runs the model on one set of inputs (typed arrays by position, in the inputs' dtypes); returns
+   * copies of the outputs. `inspect`, for debugging and tests, sees every operator's output after
+   * it ran (a live view: copy what you keep).
+   */
+  run(inputs: readonly ArrayLike<number>[], options: { readonly inspect?: (op: OperatorTiming & { readonly tensor: string }, bytes: Int8Array | Uint8Array) => void } = {}): Array<Int8Array | Uint8Array> {
     if (!this.alive) throw new QkernError("run", "model", "was disposed");
     if (!Array.isArray(inputs) || inputs.length !== this.inputTensors.length) {
       throw new QkernError("run", "inputs", `must hold ${this.inputTensors.length} arrays (one per model input), got ${Array.isArray(inputs) ? inputs.length : String(inputs)}`);
@@ -113,10 +119,16 @@ export class Model {
       (t.data as Int8Array | Uint8Array).set(v);
     });
     const timings: OperatorTiming[] = [];
+    const inspect = options.inspect;
     for (const s of this.steps) {
       const t0 = performance.now();
       s.run();
-      timings.push({ index: s.index, op: s.op, ms: performance.now() - t0 });
+      const timing = { index: s.index, op: s.op, ms: performance.now() - t0 };
+      timings.push(timing);
+      if (inspect) {
+        const out = this.graph.operators[s.index]!.outputs[0]!;
+        inspect({ ...timing, tensor: this.graph.tensors[out]!.name }, this.activation(out).data as Int8Array | Uint8Array);
+      }
     }
     this.timings = timings;
     return this.outputTensors.map((t) => (t.data as Int8Array | Uint8Array).slice());
@@ -131,6 +143,12 @@ export class Model {
 
   [Symbol.dispose](): void {
     this.dispose();
+  }
+
+  private activation(i: number): Tensor {
+    const t = this.acts.get(i);
+    if (!t) throw new QkernError("run", "model", `tensor ${i} has no activation`);
+    return t;
   }
 
   private constant(i: number): TfliteTensor {
