@@ -6,8 +6,9 @@
 // emscripten JS glue), and where they run in Node 20:
 //   litert_wasm_compat_internal   SIMD128, no relaxed SIMD       plain `node`          → variant 'simd'
 //   litert_wasm_internal          relaxed SIMD                   `node --experimental-wasm-relaxed-simd`
-//                                                                (the tests add --no-liftoff, as for
-//                                                                qkern's relaxed build) → variant 'relaxed'
+//                                                                (the relaxed test run adds --no-liftoff
+//                                                                for qkern; LiteRT gave the same bytes
+//                                                                with and without it) → variant 'relaxed'
 //   litert_wasm_jspi_internal     relaxed SIMD + JSPI            not in Node 20: needs WebAssembly.Suspending
 //   litert_wasm_threaded_internal relaxed SIMD + pthreads        not here: its glue wants `navigator` and
 //                                                                web workers; single-threaded peers only
@@ -26,9 +27,10 @@
 // The shim, all of it in `instantiate` below, is one thing: evaluating the emscripten glue. The
 // glue is a CommonJS/UMD script (`var ModuleFactory = …; module.exports = ModuleFactory`) that
 // uses `require('node:fs')` and `__filename` to find and read its .wasm, but it sits in a
-// "type": "module" package, so Node's require() would load it as ESM (and fail) and import()
-// would give no export. We compile it as a CommonJS function body (node:vm) and pass it
-// `require`, `module`, `exports`, `__filename`, `__dirname`. No global is defined: loadLiteRt()
+// "type": "module" package, so Node loads it as an ES module through both import() and require()
+// and gets an empty namespace (no `module` to export through, and `require` would be missing
+// inside). We compile it as a CommonJS function body (node:vm) and pass it `require`, `module`,
+// `exports`, `__filename`, `__dirname`. No global is defined: loadLiteRt()
 // would need `self` and `importScripts` (it loads the glue the way a web worker does), but we call
 // the factory ourselves, which also lets both variants live in one process (loadLiteRt keeps one
 // global instance) and skips its WebGPU probe (which warns in Node: no `navigator`).

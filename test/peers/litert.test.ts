@@ -5,7 +5,13 @@
 //   outputs 107, 84, 75, 68, 64 (exact: these are LiteRT.js 2.5.3's bytes);
 // - person_detect: person.bmp scores person > no_person, no_person.bmp the reverse (output [1, 2] =
 //   [no_person, person]); the input is the BMP's pixel bytes, top row first, as int8 (the upstream
-//   test memcpy's PIL's bytes into the int8 tensor: a byte of 200 is the int8 value -56);
+//   test memcpy's PIL's bytes into the int8 tensor: a byte of 200 is the int8 value -56). Both
+//   details matter: LiteRT.js scores person.bmp [-113, 113] and no_person.bmp [60, -60] so; with
+//   the rows in file order (bottom-up) no_person.bmp becomes [-25, 25], and with gray − 128
+//   instead of the raw bytes person.bmp becomes [6, -6]. LiteRT.js refuses the file as shipped
+//   (TFLite's interpreter too; tflite-micro does not check): its DEPTHWISE_CONV_2D biases give
+//   quantized_dimension 3 for a rank-1 tensor, so it runs a copy repaired in memory
+//   (fixRank1QuantizedDimension; the same scales along the only axis);
 // - hello_world: y ≈ sin(x) at x = 0.77, 1.57, 2.3, 3.14 (TOLERANCES.sineModel), x quantized and y
 //   dequantized with the tensors' parameters read from the file (LiteRT.js does not report them).
 // Each check also compares the inputs and outputs LiteRT.js reports with those in the file.
@@ -118,6 +124,9 @@ function defineChecks(variant: LitertVariant, litert: () => Promise<Litert>): vo
         lines.push(`x ${x} → q ${q} → ${out![0]} → y ${y.toFixed(4)} (sin ${Math.sin(x).toFixed(4)})`);
         expect(Math.abs(y - Math.sin(x)), `x = ${x}: y = ${y}`).toBeLessThanOrEqual(SINE_BOUND);
       }
+      // The peer refuses inputs of another dtype or length instead of passing bytes through.
+      expect(() => model.run([Uint8Array.of(1)])).toThrow(/wants int8\[1\], got Uint8Array\[1\]/);
+      expect(() => model.run([Int8Array.of(1, 2)])).toThrow(/wants int8\[1\], got Int8Array\[2\]/);
       console.log(`LiteRT.js ${variant}: hello_world (input scale ${inScale}, zero point ${inZero}; output scale ${outScale}, ` +
         `zero point ${outZero}): ${lines.join("; ")}`);
     } finally {
