@@ -26,6 +26,11 @@ export const TOLERANCES = {
     why: "float32 output of block-wise GEMMs: each block term is exact up to its two float32 roundings, " +
       "then nBlocks float32 additions; y64 is the same sum in float64 from the same integers and scales",
   },
+  sineModel: {
+    tolerance: "|y − sin(x)| ≤ 0.05",
+    why: "tflite-micro's hello_world model approximates sin(x) with three small int8 layers; 0.05 is the bound " +
+      "of its upstream test (test/peers/litert.test.ts)",
+  },
 } as const;
 
 export type ToleranceKey = keyof typeof TOLERANCES;
