@@ -1,0 +1,207 @@
+// A qkern ModelSpec (float32 weights) written as an int8 TFLite model, quantized as the TFLite
+// converter quantizes and as QuantizedNetwork does: symmetric per-output-channel int8 weights in
+// [−127, 127] (CONV_2D along axis 0 of [OC, KH, KW, IC], DEPTHWISE_CONV_2D along axis 3 of
+// [1, KH, KW, C], FULLY_CONNECTED along axis 0 of [N, K]), int32 biases with scale
+// inputScale · weightScale[c], per-tensor int8 activations from calibration (`calibrate`), fused
+// activations in the options. Layers map to operators one to one: conv → CONV_2D, dwconv →
+// DEPTHWISE_CONV_2D, fc → FULLY_CONNECTED, add → ADD, concat → CONCATENATION (channels),
+// maxpool → MAX_POOL_2D, gap → MEAN over axes [1, 2] keeping dimensions. Pure TypeScript: no wasm.
+
+import { QkernError } from "../errors.js";
+import type { PerTensorQuant } from "../quant.js";
+import type { ActivationParams } from "../models/quantized-network.js";
+import { layerInputs, type LayerSpec, type ModelSpec } from "../models/spec.js";
+import { BUILTIN_OPS } from "./model.js";
+import { encodeTflite, type TfliteModelInput, type TfliteOperatorInput, type TfliteTensorInput } from "./writer.js";
+
+const op = "tfliteFromSpec";
+const CODE: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(BUILTIN_OPS).map(([c, n]) => [n, Number(c)]));
+/** Operator versions the TFLite converter gives these operators with int8 per-channel tensors. */
+const VERSION: Readonly<Record<string, number>> = { CONV_2D: 3, DEPTHWISE_CONV_2D: 3, FULLY_CONNECTED: 4, ADD: 2, CONCATENATION: 2, MAX_POOL_2D: 2, MEAN: 2 };
+
+/** Options of `tfliteFromSpec`. */
+export interface TfliteFromSpecOptions {
+  /** The model's description field (default: `qkern <spec name>`). */
+  readonly description?: string;
+}
+
+/**
+ * Symmetric per-channel int8 weights in [−127, 127]: scale max|w| / 127 per channel (1 for an
+ * all-zero channel), q = round(w / scale) computed in float32 — QuantizedNetwork's quantization.
+ * Element i belongs to channel floor(i / inner) mod channels (inner = KH·KW·IC for [OC, KH, KW, IC]
+ * and K for [N, K]; 1 for [KH, KW, C]).
+ */
+export function quantizeChannels(w: Float32Array, channels: number, inner: number): { q: Int8Array; scales: Float32Array } {
+  const block = channels * inner;
+  if (w.length % block !== 0) throw new QkernError(op, "weights", `${w.length} values do not split into ${channels} channels of ${inner}`);
+  const amax = new Float64Array(channels);
+  for (let base = 0; base < w.length; base += block) {
+    for (let c = 0, i = base; c < channels; c++) {
+      let m = amax[c]!;
+      for (const end = i + inner; i < end; i++) m = Math.max(m, Math.abs(w[i]!));
+      amax[c] = m;
+    }
+  }
+  const scales = Float32Array.from(amax, (a) => (a > 0 ? Math.fround(a / 127) : 1));
+  const q = new Int8Array(w.length);
+  for (let base = 0; base < w.length; base += block) {
+    for (let c = 0, i = base; c < channels; c++) {
+      const s = scales[c]!;
+      for (const end = i + inner; i < end; i++) q[i] = Math.max(-127, Math.min(127, Math.round(Math.fround(w[i]! / s))));
+    }
+  }
+  return { q, scales };
+}
+
+/** int32 bias = round(b / (inputScale · weightScale[c])), saturated to int32 — QuantizedNetwork's. */
+export function quantizeBias(b: Float32Array, inScale: number, wScales: Float32Array): Int32Array {
+  return Int32Array.from(b, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / (inScale * wScales[c]!)))));
+}
+
+function littleEndian(a: Int8Array | Int32Array): Uint8Array {
+  if (a instanceof Int8Array) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const out = new Uint8Array(a.byteLength);
+  const v = new DataView(out.buffer);
+  a.forEach((x, i) => v.setInt32(4 * i, x, true));
+  return out;
+}
+
+function outSize(size: number, k: number, stride: number, padding: "same" | "valid"): number {
+  return padding === "same" ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
+}
+
+/**
+ * The int8 TFLite graph of `spec` (the input of `encodeTflite`), with activation parameters from
+ * `calibrate(qk, spec, images)` (int8 activations). Throws a QkernError naming the layer or tensor
+ * when the spec or the parameters do not fit.
+ *
+ * @example
+ * ```ts
+ * const spec = mobileNetV2();
+ * const params = calibrate(qk, spec, [syntheticImage(spec.inputShape, 1)]);
+ * const graph = tfliteGraphFromSpec(spec, params);
+ * console.log(graph.operators.length, 'operators'); // one per layer
+ * ```
+ */
+export function tfliteGraphFromSpec(spec: ModelSpec, params: ActivationParams, options: TfliteFromSpecOptions = {}): TfliteModelInput {
+  const tensors: TfliteTensorInput[] = [];
+  const operators: TfliteOperatorInput[] = [];
+  const byName = new Map<string, number>();
+  const param = (name: string): PerTensorQuant => {
+    const p = params.get(name);
+    if (!p) throw new QkernError(op, "params", `has no calibrated parameters for tensor ${name}`);
+    if (!(Number.isInteger(p.zeroPoint) && p.zeroPoint >= -128 && p.zeroPoint <= 127)) {
+      throw new QkernError(op, "params", `tensor ${name} has zero point ${p.zeroPoint}: int8 activations are written (calibrate with activations 'int8')`);
+    }
+    return p;
+  };
+  const add = (t: TfliteTensorInput): number => tensors.push(t) - 1;
+  const activation = (name: string, shape: number[]): number => {
+    const p = param(name);
+    const i = add({ name, shape, type: "int8", quant: { scale: [p.scale], zeroPoint: [p.zeroPoint] } });
+    byName.set(name, i);
+    return i;
+  };
+  const shapeOf = (name: string, l: LayerSpec): number[] => {
+    const i = byName.get(name);
+    if (i === undefined) throw new QkernError(op, `layer ${l.name}`, `reads ${name}, which no earlier layer produces`);
+    return [...tensors[i]!.shape];
+  };
+  const weights = (l: LayerSpec & { weights: Float32Array; bias: Float32Array }, shape: number[], axis: number, channels: number, inner: number, inScale: number): [number, number] => {
+    const { q, scales } = quantizeChannels(l.weights, channels, inner);
+    if (l.bias.length !== channels) throw new QkernError(op, `layer ${l.name}`, `has ${l.bias.length} biases for ${channels} channels`);
+    const zeros = new Array<number>(channels).fill(0);
+    const w = add({ name: `${l.name}/weights`, shape, type: "int8", data: littleEndian(q), quant: { scale: scales, zeroPoint: zeros, axis } });
+    const biasScale = Float32Array.from(scales, (s) => Math.fround(inScale) * s); // the input tensor's (float32) scale times the weights'
+    const b = add({ name: `${l.name}/bias`, shape: [channels], type: "int32", data: littleEndian(quantizeBias(l.bias, inScale, scales)), quant: { scale: biasScale, zeroPoint: zeros, axis: 0 } });
+    return [w, b];
+  };
+  const operator = (name: string, inputs: number[], output: number, opts: TfliteOperatorInput["options"]): void => {
+    operators.push({ code: CODE[name]!, version: VERSION[name] ?? 1, inputs, outputs: [output], options: opts ?? {} });
+  };
+
+  const [n, h, w, c] = spec.inputShape;
+  activation("input", [n, h, w, c]);
+  for (const l of spec.layers) {
+    if (byName.has(l.name)) throw new QkernError(op, `layer ${l.name}`, "writes a tensor name an earlier layer or the input already has");
+    const ins = layerInputs(l);
+    const xs = ins.map((name) => shapeOf(name, l));
+    const x = xs[0]!;
+    const inIdx = ins.map((name) => byName.get(name)!);
+    const inScale = param(ins[0]!).scale;
+    const where = `layer ${l.name} (${l.op})`;
+    if ((l.op === "conv" || l.op === "dwconv" || l.op === "maxpool") && x.length !== 4) throw new QkernError(op, where, `reads [${x.join(", ")}]; NHWC expected`);
+    switch (l.op) {
+      case "conv": {
+        const [oc, kh, kw, ic] = l.shape;
+        if (x[3] !== ic) throw new QkernError(op, where, `has ${ic} input channels; its input is [${x.join(", ")}]`);
+        const [wi, bi] = weights(l, [oc, kh, kw, ic], 0, oc, kh * kw * ic, inScale);
+        const out = activation(l.name, [x[0]!, outSize(x[1]!, kh, l.stride, l.padding), outSize(x[2]!, kw, l.stride, l.padding), oc]);
+        operator("CONV_2D", [inIdx[0]!, wi, bi], out, { padding: l.padding, strideW: l.stride, strideH: l.stride, dilationW: 1, dilationH: 1, activation: l.activation });
+        break;
+      }
+      case "dwconv": {
+        const [kh, kw, ch] = l.shape;
+        if (x[3] !== ch) throw new QkernError(op, where, `has ${ch} channels; its input is [${x.join(", ")}]`);
+        const [wi, bi] = weights(l, [1, kh, kw, ch], 3, ch, 1, inScale);
+        const out = activation(l.name, [x[0]!, outSize(x[1]!, kh, l.stride, l.padding), outSize(x[2]!, kw, l.stride, l.padding), ch]);
+        operator("DEPTHWISE_CONV_2D", [inIdx[0]!, wi, bi], out, {
+          padding: l.padding, strideW: l.stride, strideH: l.stride, depthMultiplier: 1, dilationW: 1, dilationH: 1, activation: l.activation,
+        });
+        break;
+      }
+      case "fc": {
+        const [nOut, k] = l.shape;
+        const size = x.reduce((a, b) => a * b, 1);
+        if (x[x.length - 1] !== k) throw new QkernError(op, where, `takes K = ${k}; its input is [${x.join(", ")}]`);
+        const [wi, bi] = weights(l, [nOut, k], 0, nOut, k, inScale);
+        const out = activation(l.name, [size / k, nOut]);
+        operator("FULLY_CONNECTED", [inIdx[0]!, wi, bi], out, { activation: l.activation, keepNumDims: false });
+        break;
+      }
+      case "add": {
+        if (xs[1]!.join() !== x.join()) throw new QkernError(op, where, `adds [${x.join(", ")}] and [${xs[1]!.join(", ")}]`);
+        operator("ADD", inIdx, activation(l.name, x), { activation: l.activation });
+        break;
+      }
+      case "concat": {
+        const last = x.length - 1;
+        if (xs.some((s) => s.length !== x.length || s.some((d, i) => i !== last && d !== x[i]))) throw new QkernError(op, where, "joins tensors whose shapes differ outside the channels");
+        const out = activation(l.name, [...x.slice(0, last), xs.reduce((s, t) => s + t[last]!, 0)]);
+        operator("CONCATENATION", inIdx, out, { axis: last, activation: "none" });
+        break;
+      }
+      case "maxpool": {
+        const k = l.kernel;
+        const out = activation(l.name, [x[0]!, outSize(x[1]!, k, l.stride, l.padding), outSize(x[2]!, k, l.stride, l.padding), x[3]!]);
+        operator("MAX_POOL_2D", inIdx, out, { padding: l.padding, strideW: l.stride, strideH: l.stride, filterW: k, filterH: k, activation: "none" });
+        break;
+      }
+      case "gap": {
+        if (x.length !== 4) throw new QkernError(op, where, `reads [${x.join(", ")}]; NHWC expected`);
+        const axes = add({ name: `${l.name}/axes`, shape: [2], type: "int32", data: littleEndian(Int32Array.of(1, 2)) });
+        operator("MEAN", [inIdx[0]!, axes], activation(l.name, [x[0]!, 1, 1, x[3]!]), { keepDims: true });
+        break;
+      }
+      default:
+        throw new QkernError(op, `layer ${(l as LayerSpec).name}`, `has op ${String((l as LayerSpec).op)}`);
+    }
+  }
+  const output = byName.get(spec.output);
+  if (output === undefined) throw new QkernError(op, "spec.output", `names ${spec.output}, which no layer produces`);
+  return { description: options.description ?? `qkern ${spec.name}`, tensors, inputs: [0], outputs: [output], operators };
+}
+
+/**
+ * `spec` as an int8 TFLite file (see `tfliteGraphFromSpec`), ready for `loadModel` or any TFLite runtime.
+ *
+ * @example
+ * ```ts
+ * const spec = mobileNetV2();
+ * const bytes = tfliteFromSpec(spec, calibrate(qk, spec, [syntheticImage(spec.inputShape, 1)]));
+ * using model = loadModel(qk, bytes);
+ * ```
+ */
+export function tfliteFromSpec(spec: ModelSpec, params: ActivationParams, options: TfliteFromSpecOptions = {}): Uint8Array {
+  return encodeTflite(tfliteGraphFromSpec(spec, params, options));
+}
