@@ -77,7 +77,11 @@ export class Model {
         let t = acts.get(i);
         if (!t) {
           const info = graph.tensors[i]!;
-          t = qk.empty(activationDtype(info), info.shape, { quant: perTensor(info) });
+          const dtype = activationDtype(info);
+          // A constant read where an activation is expected (e.g. ADD with a constant operand, a
+          // constant graph output): a tensor holding its data.
+          t = info.data === null ? qk.empty(dtype, info.shape, { quant: perTensor(info) })
+            : qk.tensor(dtype === "int8" ? new Int8Array(info.data.buffer, info.data.byteOffset, info.data.byteLength) : info.data.slice(), info.shape, { dtype, quant: perTensor(info) });
           acts.set(i, t);
           this.owned.push(t);
         }

@@ -3,6 +3,7 @@
 
 import { expect, it } from "vitest";
 import { loadModel } from "../../src/tflite/load.js";
+import { encodeTflite } from "../../src/tflite/writer.js";
 import { describeBuilds } from "../support/helpers.js";
 import { sharedModel } from "../support/shared-models.js";
 
@@ -36,5 +37,25 @@ describeBuilds("TFLite models", (get) => {
 
   it.skipIf(!mobilenet.ok)("refuses the numerics it cannot yet match exactly, naming the operator", () => {
     expect(() => loadModel(get(), mobilenet.read(), { numerics: "reference" })).toThrow(/operator \d+ \(MEAN\).*not yet exact under 'reference'/);
+  });
+});
+
+describeBuilds("TFLite constants read as activations", (get) => {
+  it("ADD with a constant operand uses the constant's data, and a constant graph output returns its data", () => {
+    const q = { scale: Float32Array.of(0.1), zeroPoint: Int32Array.of(0), axis: 0 };
+    const bytes = encodeTflite({
+      tensors: [
+        { name: "x", shape: [4], type: "int8", data: null, quant: q },
+        { name: "c", shape: [4], type: "int8", data: new Uint8Array(Int8Array.of(10, 20, 30, 40).buffer), quant: q },
+        { name: "y", shape: [4], type: "int8", data: null, quant: q },
+      ],
+      inputs: [0],
+      outputs: [2, 1],
+      operators: [{ code: 0, inputs: [0, 1], outputs: [2], options: { activation: "none" } }],
+    });
+    using model = loadModel(get(), bytes);
+    const [y, c] = model.run([Int8Array.of(1, 2, 3, -4)]);
+    expect(Array.from(y!)).toEqual([11, 22, 33, 36]);
+    expect(Array.from(c!)).toEqual([10, 20, 30, 40]);
   });
 });
