@@ -64,7 +64,9 @@ export function softmaxRowReference(op: string, src: ArrayLike<number>, dst: { [
   const headroom = Math.clz32(sum);
   const reciprocal = reciprocalQ(((sum << headroom) ^ INT32_MIN) | 0);
   const exponent = 12 - headroom + 23;
-  if (exponent < 0 || exponent > 31) throw new QkernError(op, "x", `a row of ${c} values overflows TFLite's softmax accumulator`);
+  if (exponent < 0 || exponent > 31) {
+    throw new QkernError(op, "x", `a row's sum of exponentials reaches ${2 ** (exponent - 23)} (${c} values near the maximum): TFLite's reference softmax fails its output-exponent check on such rows (int8/uint8 output)`);
+  }
   for (let i = 0; i < c; i++) {
     const e = exps[i]!;
     dst[start + i] = e === null ? outMin : Math.min(outMin + 255, rdbpot(srdhm(reciprocal, e), exponent) + outMin);

@@ -27,7 +27,7 @@ export function srdhm(a: number, b: number): number {
   const nonNegative = a === 0 || b === 0 || a > 0 === b > 0;
   const t = (p1 - q * 32768) * 65536 + a * bl + (nonNegative ? 2 ** 30 : 1 - 2 ** 30);
   // (a·b + nudge) / 2^31 = q + t / 2^31, truncated toward zero (its sign is that of a·b).
-  return q + (nonNegative ? Math.floor(t / 2 ** 31) : Math.ceil(t / 2 ** 31));
+  return (q + (nonNegative ? Math.floor(t / 2 ** 31) : Math.ceil(t / 2 ** 31))) | 0;
 }
 
 /** gemmlowp RoundingDivideByPOT: arithmetic shift right by `e` (0..31), rounding half away from zero. */

@@ -16,7 +16,7 @@ function wrap32(v: bigint): number {
 
 /** C integer division (truncates toward zero). */
 function cdiv(a: number, b: number): number {
-  return Math.trunc(a / b);
+  return Math.trunc(a / b) + 0; // + 0 turns −0 into 0
 }
 
 /** Fused activations of TFLite builtin options. */
