@@ -58,7 +58,7 @@ export function softmaxRowReference(op: string, src: ArrayLike<number>, dst: { [
   let sum = 0;
   for (let i = 0; i < c; i++) {
     const diff = src[start + i]! - max;
-    exps[i] = diff < diffMin ? null : expQ(diff === 0 ? 0 : srdhm(Math.imul(diff, 2 ** left | 0), multiplier));
+    exps[i] = diff < diffMin ? null : expQ(diff === 0 ? 0 : srdhm(diff * 2 ** left, multiplier)); // |diff · 2^left| <= 31 · 2^26
     if (exps[i] !== null) sum = (sum + rdbpot(exps[i]!, 12)) | 0;
   }
   const headroom = Math.clz32(sum);

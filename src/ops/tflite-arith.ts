@@ -38,10 +38,10 @@ export function rdbpot(x: number, e: number): number {
   return (x >> e) + ((x & mask) > threshold ? 1 : 0);
 }
 
-/** TFLite MultiplyByQuantizedMultiplier (double rounding); the left shift wraps in int32 as compiled code does. */
+/** TFLite MultiplyByQuantizedMultiplier (double rounding); the left shift saturates to int32 (docs/numerics.md). */
 export function mulByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
-  const left = shift > 0 ? shift : 0;
-  return rdbpot(srdhm(Math.imul(x, 2 ** left | 0), multiplier), shift > 0 ? 0 : -shift);
+  const shifted = shift > 0 ? Math.min(INT32_MAX, Math.max(INT32_MIN, x * 2 ** shift)) : x;
+  return rdbpot(srdhm(shifted, multiplier), shift > 0 ? 0 : -shift);
 }
 
 /**

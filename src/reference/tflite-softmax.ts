@@ -104,7 +104,7 @@ export function softmaxTfliteReference(row: readonly number[], inputScale: numbe
   const expOf = (v: number): number | null => {
     const diff = v - max;
     if (diff < diffMin) return null;
-    return gemmlowpExpOnNegativeValues(srdhm(Number(BigInt.asIntN(32, BigInt(diff) << BigInt(leftShift))), multiplier));
+    return gemmlowpExpOnNegativeValues(srdhm(diff * 2 ** leftShift, multiplier)); // diff ≥ diffMin keeps this within ±31 · 2^26
   };
   let sum = 0; // Q12.19
   for (const v of row) {

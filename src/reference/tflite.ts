@@ -3,7 +3,8 @@
 // definition of 'reference' numerics; tensorflow/tensorflow: the builtin CPU kernels). Literal
 // forms on purpose (BigInt products, C truncating division spelled out), so that the tests compare
 // the ops with a second derivation. Scales are float32 in TFLite: every scale is rounded to float32
-// first. int32 overflow, which C++ leaves undefined, wraps here as the compiled kernels do.
+// first. The left shift x · 2^shift of MultiplyByQuantizedMultiplier, undefined in C++ when it
+// overflows int32, saturates as everywhere in qkern (docs/numerics.md).
 
 import { rdbpot, srdhm } from "./requantize.js";
 
@@ -51,7 +52,7 @@ export function tfliteQuantizeMultiplier(real: number): { multiplier: number; sh
 /**
  * TFLite MultiplyByQuantizedMultiplier (common.cc, double rounding): RoundingDivideByPOT(
  * SaturatingRoundingDoublingHighMul(x · 2^max(shift, 0), multiplier), max(−shift, 0)), the left
- * shift wrapping in int32.
+ * shift saturating to int32.
  *
  * @example
  * ```ts
@@ -62,7 +63,9 @@ export function tfliteQuantizeMultiplier(real: number): { multiplier: number; sh
 export function tfliteMultiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
-  return rdbpot(srdhm(wrap32(BigInt(x) * 2n ** BigInt(left)), multiplier), right);
+  const shifted = BigInt(x) * 2n ** BigInt(left);
+  const saturated = shifted > 2147483647n ? 2147483647 : shifted < -2147483648n ? -2147483648 : Number(shifted);
+  return rdbpot(srdhm(saturated, multiplier), right);
 }
 
 /**
