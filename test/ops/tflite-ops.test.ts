@@ -96,6 +96,10 @@ describeBuilds("TFLite numerics", (get) => {
     using x = qk.tensor(new Int8Array([1, 2, -1, -2, 0, 1, -1, 0, 127, 126]), [1, 1, 10, 1], { quant: q });
     using y = avgPool2d(x, { kernel: [1, 2], strides: [1, 2], numerics: "reference" });
     expect(Array.from(y.toArray())).toEqual([2, -2, 1, -1, 127]);
+    // Three taps: (−2 − 1 − 1 − 1) / 3 = −5 / 3 → −1 in C (truncation; −1.33 rounds to −1), (2 + 1 + 1 + 1) / 3 = 1.
+    using x3 = qk.tensor(new Int8Array([-2, -1, -1, 2, 1, 1]), [1, 1, 6, 1], { quant: q });
+    using y3 = avgPool2d(x3, { kernel: [1, 3], strides: [1, 3], numerics: "reference" });
+    expect(Array.from(y3.toArray())).toEqual([-1, 1]);
     // uint8: (254 + 255 + 1) / 2 = 255; (0 + 1 + 1) / 2 = 1.
     using xu = qk.tensor(new Uint8Array([254, 255, 0, 1]), [1, 1, 4, 1], { quant: { scale: 0.1, zeroPoint: 128 } });
     using yu = avgPool2d(xu, { kernel: [1, 2], strides: [1, 2], numerics: "litert" });
