@@ -99,9 +99,10 @@ function quantizedSoftmax(op: string, x: Tensor, dtype: "int8" | "uint8", option
   }
   const c = x.shape[x.shape.length - 1]!;
   const rows = c === 0 ? 0 : x.size / c;
-  const src = x.data as Int8Array | Uint8Array;
   const out = options.out ?? x.qk.empty(dtype, x.shape, { quant: { scale: 1 / 256, zeroPoint } });
   try {
+    // Views of wasm memory are taken after the output's allocation, which may grow (and detach) it.
+    const src = x.data as Int8Array | Uint8Array;
     const dst = out.data as Int8Array | Uint8Array;
     const table = numerics === "litert" ? softmaxTable(x.quant.scale, beta) : undefined;
     for (let r = 0; r < rows; r++) {

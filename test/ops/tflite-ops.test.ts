@@ -281,6 +281,22 @@ describeBuilds("TFLite numerics", (get) => {
     expect(new Set(zy.toArray())).toEqual(new Set([-127]));
   });
 
+  it("softmax reads its input after allocating the output, which may grow wasm memory", () => {
+    const qk = get();
+    // An input over half of the free memory: the output's allocation must grow it, which detaches
+    // every view taken before (the op read zeros through a stale view once).
+    const c = 256;
+    const stats = qk.memoryStats();
+    const rows = Math.ceil((0.6 * (stats.bytesReserved - stats.bytesInUse - stats.workspaceBytes)) / c);
+    using x = qk.tensor(Int8Array.from({ length: rows * c }, (_, i) => (i % c) - 128), [rows, c], { quant: { scale: 0.05, zeroPoint: 0 } });
+    const reserved = qk.memoryStats().bytesReserved;
+    using y = softmax(x, { output: "int8", numerics: "litert" });
+    expect(qk.memoryStats().bytesReserved).toBeGreaterThan(reserved);
+    const want = softmaxTfliteLitert(Array.from({ length: c }, (_, i) => i - 128), 0.05, 1, 1 / 256, -128, "int8");
+    const got = y.toArray();
+    for (const r of [0, rows >> 1, rows - 1]) expect(Array.from(got.subarray(r * c, (r + 1) * c))).toEqual(want);
+  });
+
   it("softmax refusals, the float default unchanged", () => {
     const qk = get();
     using x = qk.tensor(new Int8Array([1, 2, 3]), [1, 3], { quant: { scale: 0.1, zeroPoint: 0 } });
