@@ -16,10 +16,11 @@ export interface GlobalAvgPoolOptions {
   /**
    * TFLite MEAN over H and W instead of ONNX Runtime's arithmetic (docs/numerics.md):
    * `'reference'`, tflite-micro's int8 kernel (equal parameters: the truncating integer mean; else
-   * the fixed-point multiplier of input/output scale with 1/count folded in); `'builtin'`, TFLite's
-   * builtin CPU kernel (kGenericOptimized; int8 or uint8), whose arithmetic depends on `keepDims`.
+   * the fixed-point multiplier of input/output scale with 1/count folded in); `'litert'`, what LiteRT
+   * computes (its XNNPACK delegate takes MEAN: a float32 multiplier and bias); `'builtin'`, TFLite's
+   * builtin CPU kernel without a delegate (kGenericOptimized), whose arithmetic depends on `keepDims`.
    */
-  readonly numerics?: "reference" | "builtin";
+  readonly numerics?: "reference" | "litert" | "builtin";
   /** The MEAN's keep_dims flag, for `numerics: 'builtin'` (default true). The output is [N, 1, 1, C] either way. */
   readonly keepDims?: boolean;
 }
@@ -32,18 +33,18 @@ export interface GlobalAvgPoolOptions {
  * ```ts
  * const features = qk.tensor(new Int8Array(7 * 7 * 16).fill(3), [1, 7, 7, 16], { quant: { scale: 0.1, zeroPoint: 0 } });
  * globalAvgPool(features, { output: { scale: 0.02, zeroPoint: 0 } });   // [1, 7, 7, 16] → [1, 1, 1, 16]
- * // TFLite MEAN of [1, 2] with equal parameters: tflite-micro truncates 3 / 2, the builtin kernel rounds
+ * // TFLite MEAN of [1, 2] with equal parameters: tflite-micro truncates 3 / 2, LiteRT (XNNPACK) rounds 1.5 to even
  * const t = qk.tensor(new Int8Array([1, 2]), [1, 1, 2, 1], { quant: { scale: 0.1, zeroPoint: 0 } });
- * console.log(globalAvgPool(t, { numerics: 'reference' }).toArray(), globalAvgPool(t, { numerics: 'builtin' }).toArray()); // Int8Array(1) [ 1 ] Int8Array(1) [ 2 ]
+ * console.log(globalAvgPool(t, { numerics: 'reference' }).toArray(), globalAvgPool(t, { numerics: 'litert' }).toArray()); // Int8Array(1) [ 1 ] Int8Array(1) [ 2 ]
  * ```
  */
 export function globalAvgPool(x: Tensor, options: GlobalAvgPoolOptions = {}): Tensor {
   const op = "globalAvgPool";
   const input = checkTensor(op, "x", x, ["int8", "uint8", "float32"]);
   if (input.shape.length !== 4) throw new QkernError(op, "x", `must be NHWC [N, H, W, C], got ${input}`);
-  const numerics = checkNumerics(op, options.numerics, ["reference", "builtin"] as const);
+  const numerics = checkNumerics(op, options.numerics, ["reference", "litert", "builtin"] as const);
   if (options.keepDims !== undefined && typeof options.keepDims !== "boolean") throw new QkernError(op, "options.keepDims", `must be a boolean, got ${String(options.keepDims)}`);
-  if (numerics !== undefined && !(input.dtype === "int8" || (input.dtype === "uint8" && numerics === "builtin"))) {
+  if (numerics !== undefined && !(input.dtype === "int8" || (input.dtype === "uint8" && numerics !== "reference"))) {
     throw new QkernError(op, "x", `numerics '${numerics}' needs ${numerics === "reference" ? "int8 data (tflite-micro's MEAN)" : "int8 or uint8 data"}, got ${input}`);
   }
   const [n, h, w, c] = input.shape as [number, number, number, number];
@@ -89,7 +90,7 @@ export function globalAvgPool(x: Tensor, options: GlobalAvgPoolOptions = {}): Te
 
 
 /** TFLite MEAN over H and W of int8/uint8 NHWC data (sources and formulas: docs/numerics.md). */
-function tfliteMean(op: string, x: Tensor, out: Tensor, numerics: "reference" | "builtin", keepDims: boolean): void {
+function tfliteMean(op: string, x: Tensor, out: Tensor, numerics: "reference" | "litert" | "builtin", keepDims: boolean): void {
   const f = Math.fround;
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const count = h * w;
@@ -101,7 +102,17 @@ function tfliteMean(op: string, x: Tensor, out: Tensor, numerics: "reference" | 
   const sameQuant = qx.zeroPoint === qy.zeroPoint && f(qx.scale) === f(qy.scale);
   // Each path maps the raw channel sum Σq to the output value.
   let finish: (sum: number) => number;
-  if (numerics === "reference" && sameQuant) {
+  if (numerics === "litert") {
+    // XNNPACK's quantized mean: float32 multiplier f32(f32(sx / sy) · f32(1 / count)), the zero
+    // points in one float32 bias, round half to even.
+    const m = f(f(f(qx.scale) / f(qy.scale)) * f(1 / count));
+    const bias = f(qy.zeroPoint - f(f(count * qx.zeroPoint) * m));
+    finish = (sum) => {
+      const v = f(f(f(sum) * m) + bias);
+      const r = Math.round(v);
+      return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    };
+  } else if (numerics === "reference" && sameQuant) {
     finish = (sum) => Math.trunc(sum / count); // reference_ops::Mean: C division of the int32 sum
   } else if (numerics === "builtin" && keepDims) {
     // optimized_integer_ops::Mean: multiplier of f32(sx / f32(count · sy)) on Σq, bias from the zero points.

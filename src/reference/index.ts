@@ -27,7 +27,7 @@ export { depthwiseFloat, depthwiseInteger, depthwiseOutputSize, samePadding, typ
 export { decodeMatMulNBits, decodeQ4_0, int4BlockSums, int4Float, palettizedBlockSums, quantizeActivationsRef } from "./int4.js";
 export { conv2dFloat, conv2dInteger, convOutputSize, qaddFixedpoint, qaddFp32, qaverage, qfunction, qmul, type RefConv } from "./nn.js";
 export {
-  avgPoolTflite, meanTfliteBuiltin, meanTfliteMicro, tfliteActivationRange, tfliteMultiplyByQuantizedMultiplier, tflitePoolPadding, tfliteQuantizeMultiplier,
+  avgPoolTflite, meanLitert, meanTfliteBuiltin, meanTfliteMicro, tfliteActivationRange, tfliteMultiplyByQuantizedMultiplier, tflitePoolPadding, tfliteQuantizeMultiplier,
   type RefTflitePool, type RefTfliteQuant, type TfliteActivation,
 } from "./tflite.js";
 export { expfMusl, gemmlowpExpOnNegativeValues, softmaxParamsTflite, softmaxTfliteLitert, softmaxTfliteReference } from "./tflite-softmax.js";
