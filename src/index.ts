@@ -53,13 +53,14 @@ export { SPARSE_THRESHOLD, SPARSE_THRESHOLD_SMALL_K } from "./ops/pack-gemm-weig
 export { conv2d, packConvWeights, PackedConvWeights, type Conv2dOptions, type PackConvOptions } from "./ops/conv2d.js";
 export { add, type AddOptions } from "./ops/add.js";
 export { activation, activationTable, type ActivationFn, type ActivationOptions } from "./ops/activation.js";
-export { avgPool2d } from "./ops/avg-pool2d.js";
-export { globalAvgPool } from "./ops/global-avg-pool.js";
+export { avgPool2d, type AvgPool2dOptions } from "./ops/avg-pool2d.js";
+export { globalAvgPool, type GlobalAvgPoolOptions } from "./ops/global-avg-pool.js";
 export { maxPool2d } from "./ops/max-pool2d.js";
 export type { Pool2dOptions } from "./ops/pool-common.js";
 export { concat, requantTable } from "./ops/concat.js";
 export { mulChannels } from "./ops/mul-channels.js";
-export { softmax } from "./ops/softmax.js";
+export { softmax, type SoftmaxOptions } from "./ops/softmax.js";
+export type { TfliteFusedActivation, TfliteNumerics } from "./ops/tflite-arith.js";
 export { createObserver, type Observer, type ObserverKind, type ObserverOptions } from "./calibrate.js";
 export { calibrate } from "./models/calibration.js";
 export { FloatNetwork } from "./models/float-network.js";

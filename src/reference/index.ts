@@ -26,3 +26,8 @@ export { gemmFixedpointStage, gemmFloatStage, gemmFp32Stage, matmulInteger, type
 export { depthwiseFloat, depthwiseInteger, depthwiseOutputSize, samePadding, type RefDepthwise } from "./depthwise.js";
 export { decodeMatMulNBits, decodeQ4_0, int4BlockSums, int4Float, palettizedBlockSums, quantizeActivationsRef } from "./int4.js";
 export { conv2dFloat, conv2dInteger, convOutputSize, qaddFixedpoint, qaddFp32, qaverage, qfunction, qmul, type RefConv } from "./nn.js";
+export {
+  avgPoolTflite, meanLitert, meanTfliteBuiltin, meanTfliteMicro, tfliteActivationRange, tfliteMultiplyByQuantizedMultiplier, tflitePoolPadding, tfliteQuantizeMultiplier,
+  type RefTflitePool, type RefTfliteQuant, type TfliteActivation,
+} from "./tflite.js";
+export { expfMusl, gemmlowpExpOnNegativeValues, softmaxParamsTflite, softmaxTfliteLitert, softmaxTfliteReference } from "./tflite-softmax.js";
