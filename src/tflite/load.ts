@@ -14,7 +14,9 @@ import { add } from "../ops/add.js";
 import { conv2d, packConvWeights, type PackedConvWeights } from "../ops/conv2d.js";
 import { depthwiseConv2d } from "../ops/depthwise-conv2d.js";
 import { gemm } from "../ops/gemm.js";
+import { avgPool2d } from "../ops/avg-pool2d.js";
 import { globalAvgPool } from "../ops/global-avg-pool.js";
+import { softmax } from "../ops/softmax.js";
 import { packDepthwiseWeights, type PackedDepthwiseWeights } from "../ops/pack-depthwise-weights.js";
 import { packGemmWeights, type PackedGemmWeights } from "../ops/pack-gemm-weights.js";
 import type { Qkern } from "../qkern.js";
@@ -46,7 +48,7 @@ export interface OperatorTiming {
   readonly ms: number;
 }
 
-const SUPPORTED = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MEAN", "PAD", "TRANSPOSE", "RESHAPE", "SQUEEZE"] as const;
+const SUPPORTED = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MEAN", "AVERAGE_POOL_2D", "SOFTMAX", "PAD", "TRANSPOSE", "RESHAPE", "SQUEEZE"] as const;
 const op = "loadModel";
 
 type Step = { readonly index: number; readonly op: string; readonly run: () => void };
@@ -184,7 +186,7 @@ export class Model {
         const padding = pad ? pad.pads : o.options.padding ?? "valid";
         const common = {
           strides: [o.options.strideH!, o.options.strideW!] as [number, number], dilations: [o.options.dilationH ?? 1, o.options.dilationW ?? 1] as [number, number],
-          padding, out, stage, ...clamp(o.options.activation ?? "none", where),
+          padding, out, stage, ...clamp(o.options.activation ?? "none", out, where),
         };
         if (o.op === "CONV_2D") {
           const w = packConvWeights(wt, { layout: "ohwi", ...(bias ? { bias } : {}) });
@@ -209,7 +211,7 @@ export class Model {
         // gemm wants A as [M, K] and C as [M, N]: stage through 2-D tensors when the model's shapes differ.
         const a2 = xin.shape.length === 2 ? xin : this.scratch(xin, [m, k]);
         const c2 = out.shape.length === 2 && out.shape[0] === m ? out : this.scratch(out, [m, n]);
-        const opts = { out: c2, stage, ...clamp(o.options.activation ?? "none", where) };
+        const opts = { out: c2, stage, ...clamp(o.options.activation ?? "none", out, where) };
         return () => {
           if (a2 !== xin) copyBytes(xin, a2);
           gemm(a2, w, opts);
@@ -220,20 +222,33 @@ export class Model {
         const a = act(o.inputs[0]!);
         const b = act(o.inputs[1]!);
         if (a.size !== b.size || a.size !== out.size) throw new QkernError(op, where, `broadcasting ADD is not supported yet (${a}, ${b})`);
-        const opts = { out, stage, ...clamp(o.options.activation ?? "none", where) };
+        const opts = { out, stage, ...clamp(o.options.activation ?? "none", out, where) };
         return () => void add(a, b, opts);
       }
       case "MEAN": {
-        if (this.numerics === "reference") throw new QkernError(op, where, "MEAN is not yet exact under 'reference' numerics (TFLite's fixed-point mean); load with numerics 'litert'");
         const x = act(o.inputs[0]!);
         const axes = Array.from(int32Data(this.constant(o.inputs[1]!))).sort();
         if (x.shape.length !== 4 || axes.join(",") !== "1,2") throw new QkernError(op, where, `MEAN over axes [${axes.join(", ")}] of ${x} is not supported (only over H and W of NHWC)`);
         const c4 = out.shape.length === 4 ? out : this.scratch(out, [x.shape[0]!, 1, 1, x.shape[3]!]);
-        const opts = { out: c4, output: { scale: (out.quant as { scale: number }).scale, zeroPoint: (out.quant as { zeroPoint: number }).zeroPoint } };
+        const q = out.quant as { scale: number; zeroPoint: number };
+        const opts = { out: c4, output: { scale: q.scale, zeroPoint: q.zeroPoint }, numerics: this.numerics, keepDims: o.options.keepDims ?? false };
         return () => {
           globalAvgPool(x, opts);
           if (c4 !== out) copyBytes(c4, out);
         };
+      }
+      case "AVERAGE_POOL_2D": {
+        const x = act(o.inputs[0]!);
+        const opts = {
+          kernel: [o.options.filterH!, o.options.filterW!] as [number, number], strides: [o.options.strideH!, o.options.strideW!] as [number, number],
+          padding: o.options.padding ?? "valid", out, numerics: this.numerics, activation: o.options.activation ?? "none",
+        } as const;
+        return () => void avgPool2d(x, opts as Parameters<typeof avgPool2d>[1]);
+      }
+      case "SOFTMAX": {
+        const x = act(o.inputs[0]!);
+        const opts = { output: out.dtype, numerics: this.numerics, beta: o.options.beta ?? 1, out } as const;
+        return () => void softmax(x, opts as Parameters<typeof softmax>[1]);
       }
       case "PAD": {
         const x = act(o.inputs[0]!);

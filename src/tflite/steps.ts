@@ -72,10 +72,24 @@ export function int32Data(t: TfliteTensor): Int32Array {
   return Int32Array.from({ length: d.byteLength / 4 }, (_, i) => v.getInt32(4 * i, true));
 }
 
-export function clamp(a: TfliteActivation, where: string): ClampOptions {
+/**
+ * A fused activation as quantized clamp bounds of `out`, computed as TFLite does
+ * (CalculateActivationRangeQuantized in kernel_util.cc): bound = zp + round(f32(v / scale)), rounding
+ * half away from zero, within the dtype's range. Passed as clampMin/clampMax so that every op clamps
+ * to exactly these integers.
+ */
+export function clamp(a: TfliteActivation, out: Tensor, where: string): ClampOptions {
   if (a === "none") return {};
-  if (a === "relu" || a === "relu6") return { activation: a };
-  if (a === "relu_n1_to_1") return { clampMin: -1, clampMax: 1 };
+  const q = out.quant as { scale: number; zeroPoint: number } | null;
+  if (q === null || out.dtype === "float32") throw new QkernError(op, where, `a fused activation needs a quantized output (${out})`);
+  const [min, max] = out.dtype === "uint8" ? [0, 255] : [-128, 127];
+  const bound = (v: number): number => {
+    const r = Math.fround(v / Math.fround(q.scale));
+    return q.zeroPoint + Math.sign(r) * Math.round(Math.abs(r));
+  };
+  if (a === "relu") return { clampMin: Math.max(min, bound(0)) };
+  if (a === "relu6") return { clampMin: Math.max(min, bound(0)), clampMax: Math.min(max, bound(6)) };
+  if (a === "relu_n1_to_1") return { clampMin: Math.max(min, bound(-1)), clampMax: Math.min(max, bound(1)) };
   throw new QkernError(op, where, `fused activation ${a} is not supported`);
 }
 
