@@ -70,3 +70,5 @@ export { QuantizedNetwork, type ActivationParams, type QuantizedLayer, type Quan
 export { efficientNetLite0, mobileNetV2, MODELS, squeezeNet11, syntheticImage } from "./models/architectures.js";
 export { layerInputs, parameterCount, type Activation, type LayerSpec, type ModelSpec } from "./models/spec.js";
 export { exportWeights, importWeights, type WeightsManifest } from "./models/weights-io.js";
+export { loadModel, Model, type LoadModelOptions, type ModelTensorInfo, type OperatorTiming } from "./tflite/load.js";
+export { tfliteFromSpec, type TfliteFromSpecOptions } from "./tflite/build.js";

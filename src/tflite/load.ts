@@ -53,10 +53,25 @@ const op = "loadModel";
 
 type Step = { readonly index: number; readonly op: string; readonly run: () => void };
 
-/** A TFLite model loaded into one qkern instance. Dispose when done. */
+/**
+ * A TFLite model loaded into one qkern instance (`loadModel`). Dispose when done.
+ *
+ * @example
+ * ```ts
+ * const spec = mobileNetV2();
+ * const bytes = tfliteFromSpec(spec, calibrate(qk, spec, [syntheticImage(spec.inputShape, 1)]));
+ * using model = loadModel(qk, bytes);
+ * const [input] = model.inputs;
+ * const [logits] = model.run([new Int8Array(input!.shape.reduce((a, b) => a * b, 1)).fill(input!.zeroPoint)]);
+ * console.log(input!.shape, logits!.length, model.timings.length); // [ 1, 224, 224, 3 ] 1000 ...
+ * ```
+ */
 export class Model {
+  /** The model's inputs: name, shape, dtype and quantization. */
   readonly inputs: readonly ModelTensorInfo[];
+  /** The model's outputs. */
   readonly outputs: readonly ModelTensorInfo[];
+  /** Which TFLite numerics the model computes. */
   readonly numerics: "litert" | "reference";
   /** Per-operator times of the last run (folded operators, e.g. a PAD merged into its convolution, are not listed). */
   timings: readonly OperatorTiming[] = [];
@@ -68,8 +83,15 @@ export class Model {
   /** Activation tensors by TFLite tensor index. */
   private readonly acts = new Map<number, Tensor>();
 
+  /** The instance the model lives in. */
+  readonly qk: Qkern;
+  /** @internal The decoded graph. */
+  readonly graph: TfliteModel;
+
   /** @internal */
-  constructor(readonly qk: Qkern, readonly graph: TfliteModel, options: LoadModelOptions) {
+  constructor(qk: Qkern, graph: TfliteModel, options: LoadModelOptions) {
+    this.qk = qk;
+    this.graph = graph;
     const numerics = options.numerics ?? "litert";
     if (numerics !== "litert" && numerics !== "reference") throw new QkernError(op, "options.numerics", `must be 'litert' or 'reference', got ${String(numerics)}`);
     this.numerics = numerics;
@@ -282,7 +304,16 @@ export class Model {
 /**
  * Loads a TFLite flatbuffer (int8 models) into `qk`: decodes and validates the whole file, packs every
  * weight and allocates every activation once. Synchronous. Refuses (QkernError) malformed files and
- * operators it cannot run exactly under the chosen numerics.
+ * operators it cannot run. Supported operators (int8): CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
+ * ADD, MEAN, AVERAGE_POOL_2D, SOFTMAX, PAD, TRANSPOSE, RESHAPE, SQUEEZE.
+ *
+ * @example
+ * ```ts
+ * const spec = mobileNetV2();
+ * const bytes = tfliteFromSpec(spec, calibrate(qk, spec, [syntheticImage(spec.inputShape, 1)]));
+ * using model = loadModel(qk, bytes, { numerics: 'litert' });   // or a .tflite file's bytes
+ * console.log(model.inputs[0]!.dtype, model.outputs[0]!.shape); // int8 [ 1, 1000 ]
+ * ```
  */
 export function loadModel(qk: Qkern, bytes: Uint8Array, options: LoadModelOptions = {}): Model {
   return new Model(qk, decodeTflite(bytes), options);
