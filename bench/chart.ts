@@ -10,6 +10,7 @@ const SERIES = [
   { key: 'qkern scalar', color: '#9bb7ee' },
   { key: 'ort', color: '#e07b24' },
   { key: 'tfjs', color: '#3a9a4a' },
+  { key: 'litert', color: '#8e44ad' },
   { key: 'js', color: '#8c8c8c' },
 ] as const;
 
@@ -98,7 +99,7 @@ export function chartSvg(meta: Meta, results: readonly ResultRow[], command: str
     for (const t of ticks) out.push(`<text x="${x(t).toFixed(1)}" y="${y + 2}" class="t" text-anchor="middle">${fmt(t)}</text>`);
     y += 30;
   }
-  const legend = SERIES.map((s, i) => `<rect x="${10 + i * 140}" y="30" width="12" height="10" fill="${s.color}"/><text x="${27 + i * 140}" y="39" class="l">${s.key === 'ort' ? 'onnxruntime-web' : s.key === 'tfjs' ? 'tfjs-backend-wasm' : s.key === 'js' ? 'plain JS' : s.key}</text>`);
+  const legend = SERIES.map((s, i) => `<rect x="${10 + i * 140}" y="30" width="12" height="10" fill="${s.color}"/><text x="${27 + i * 140}" y="39" class="l">${s.key === 'ort' ? 'onnxruntime-web' : s.key === 'tfjs' ? 'tfjs-backend-wasm' : s.key === 'litert' ? 'LiteRT.js' : s.key === 'js' ? 'plain JS' : s.key}</text>`);
   const head = `qkern ${meta.versions['qkern'] ?? ''} · ${meta.date.slice(0, 10)} · ${meta.cpu} · node ${meta.node} (V8 ${meta.v8}) · ${command}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}" font-family="sans-serif">`,

@@ -8,7 +8,7 @@ import type { Isa, Qkern } from 'qkern';
 import type { Ort } from '../peers/ort.js';
 import type { Tfjs } from '../peers/tfjs.js';
 
-export type Engine = 'qkern' | 'ort' | 'tfjs' | 'js';
+export type Engine = 'qkern' | 'ort' | 'tfjs' | 'litert' | 'js';
 /** Throughput unit of a variant: GB/s (bytes read + written) or GOPS (e.g. 2·M·N·K). */
 export type Unit = 'gbps' | 'gops';
 

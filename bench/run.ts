@@ -19,6 +19,7 @@ import { dwconvSuite } from './suites/dwconv.js';
 import { e2eSuite } from './suites/e2e.js';
 import { gemmSuite } from './suites/gemm.js';
 import { int4Suite } from './suites/int4.js';
+import { modelsSuite } from './suites/models.js';
 import { quant } from './suites/quant.js';
 import { sparseSuite } from './suites/sparse.js';
 import { initTfjs, type Tfjs } from '../peers/tfjs.js';
@@ -31,7 +32,7 @@ type SummarisingSuite = Suite & {
   annotate?(caseName: string, rows: readonly ResultRow[]): readonly ResultRow[];
 };
 
-const SUITES: readonly SummarisingSuite[] = [quant, gemmSuite, dwconvSuite, sparseSuite, int4Suite, e2eSuite];
+const SUITES: readonly SummarisingSuite[] = [quant, gemmSuite, dwconvSuite, sparseSuite, int4Suite, e2eSuite, modelsSuite as unknown as SummarisingSuite];
 
 const FULL: MeasureOptions = { rounds: 15, timeMs: 150, minIterations: 5, warmupMs: 30 };
 const QUICK: MeasureOptions = { rounds: 5, timeMs: 25, minIterations: 3, warmupMs: 5 };

@@ -73,6 +73,8 @@ export class Model {
   readonly outputs: readonly ModelTensorInfo[];
   /** Which TFLite numerics the model computes. */
   readonly numerics: "litert" | "reference";
+  /** Operations per inference: 2 · the multiply-adds of its CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED operators (for GOPS). */
+  readonly operations: number;
   /** Per-operator times of the last run (folded operators, e.g. a PAD merged into its convolution, are not listed). */
   timings: readonly OperatorTiming[] = [];
   private readonly steps: Step[] = [];
@@ -121,6 +123,7 @@ export class Model {
         if (folded.byOp.has(o.index)) continue;
         this.steps.push({ index: o.index, op: o.op, run: this.plan(o, act, folded) });
       }
+      this.operations = operationsOf(graph);
       this.inputTensors = graph.inputs.map(act);
       this.outputTensors = graph.outputs.map(act);
       this.inputs = graph.inputs.map((i) => info(graph.tensors[i]!));
@@ -323,3 +326,18 @@ function info(t: TfliteTensor): ModelTensorInfo {
   const q = perTensor(t);
   return { name: t.name, shape: t.shape, dtype: activationDtype(t), scale: q.scale, zeroPoint: q.zeroPoint };
 }
+
+/** 2 · multiply-adds of the compute operators. */
+function operationsOf(g: TfliteModel): number {
+  let sum = 0;
+  for (const o of g.operators) {
+    const outSize = g.tensors[o.outputs[0]!]!.shape.reduce((a, b) => a * b, 1);
+    const w = o.inputs[1] !== undefined && o.inputs[1] >= 0 ? g.tensors[o.inputs[1]]! : null;
+    if (w === null) continue;
+    if (o.op === "CONV_2D") sum += outSize * w.shape[1]! * w.shape[2]! * w.shape[3]!;
+    else if (o.op === "DEPTHWISE_CONV_2D") sum += outSize * w.shape[1]! * w.shape[2]!;
+    else if (o.op === "FULLY_CONNECTED") sum += outSize * w.shape[1]!;
+  }
+  return 2 * sum;
+}
+

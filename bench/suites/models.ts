@@ -1,0 +1,75 @@
+// Suite `models`: real TFLite int8 models (tflite-micro's, read from <repo>/../shared/models or
+// QKERN_SHARED_MODELS; never committed) run through qkern's loader (every build, 'litert' numerics)
+// and through LiteRT.js (peers/litert.ts: its SIMD128 build, and its relaxed-SIMD build where this
+// process runs it), interleaved in one process on the same input. Latency = median over rounds of
+// each engine's median call; GOPS = 2·MACs of the CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED
+// operators per inference. Checked once per case before timing (a MISMATCH fails the run): every
+// qkern build's output bytes identical to LiteRT.js's.
+// Cases whose files are missing are skipped with a line saying so.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from 'qkern';
+import { litertVariantAvailable, loadLitert, type Litert, type LitertModel, type LitertVariant } from '../../peers/litert.js';
+import { countMismatches, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
+
+interface ModelCase {
+  readonly name: string;
+  readonly file: string;
+  /** The input bytes: a file of the shared folder, or seeded when null. */
+  readonly input: string | null;
+  readonly quick: boolean;
+}
+
+const CASES: readonly ModelCase[] = [
+  { name: 'mobilenet_v2', file: 'mobilenet_v2_quantized_1x3x224x224.tflite', input: 'dog_1x3x224x224.int8.bin', quick: true },
+  { name: 'micro_speech', file: 'micro_speech_quantized.tflite', input: null, quick: true },
+  { name: 'hello_world', file: 'hello_world_int8.tflite', input: null, quick: false },
+];
+
+const DIR = process.env['QKERN_SHARED_MODELS'] ?? fileURLToPath(new URL('../../../../shared/models/', import.meta.url));
+
+function seeded(size: number): Int8Array {
+  let s = 1234;
+  return Int8Array.from({ length: size }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24) - 128);
+}
+
+const literts = new Map<LitertVariant, Promise<Litert>>();
+
+export const modelsSuite: Suite<ModelCase> = {
+  name: 'models',
+  cases: CASES,
+  async setup(c: ModelCase, ctx: Context): Promise<CaseRun> {
+    if ((ctx.quick && !c.quick) || !existsSync(path.join(DIR, c.file)) || (c.input !== null && !existsSync(path.join(DIR, c.input)))) {
+      if (!ctx.quick || c.quick) console.log(`models: ${c.name} skipped (${c.file} or its input not found in ${DIR}; set QKERN_SHARED_MODELS)`);
+      return { variants: [], teardown() {} };
+    }
+    const bytes = new Uint8Array(readFileSync(path.join(DIR, c.file)));
+    const models = ctx.qkerns.filter((qk) => !(ctx.quick && qk.isa === 'scalar')).map((qk) => loadModel(qk, bytes));
+    const info = models[0]!.inputs[0]!;
+    const size = info.shape.reduce((a, b) => a * b, 1);
+    const input = c.input === null ? seeded(size) : new Int8Array(readFileSync(path.join(DIR, c.input)).buffer.slice(0));
+    const expected = models[0]!.run([input])[0]!;
+    const peers: Array<{ variant: LitertVariant; model: LitertModel }> = [];
+    for (const variant of ['simd', 'relaxed'] as const) {
+      if (!(await litertVariantAvailable(variant)).ok) continue;
+      if (!literts.has(variant)) literts.set(variant, loadLitert(variant));
+      const model = await (await literts.get(variant)!).compile(bytes);
+      peers.push({ variant, model });
+      const got = model.run([input])[0]! as Int8Array;
+      ctx.check(c.name, `LiteRT.js ${variant} vs qkern ${models[0]!.qk.isa}`, countMismatches(got, expected), expected.length);
+    }
+    for (const m of models.slice(1)) ctx.check(c.name, `qkern ${m.qk.isa} vs ${models[0]!.qk.isa}`, countMismatches(m.run([input])[0]!, expected), expected.length);
+    const tasks: Array<EngineTask & { variant: string }> = [
+      ...models.map((m) => ({ engine: 'qkern' as const, isa: m.qk.isa, variant: 'int8', fn: () => m.run([input]) })),
+      ...peers.map((p) => ({ engine: 'litert' as const, isa: null, variant: `int8-${p.variant}`, fn: () => p.model.run([input]) })),
+    ];
+    return {
+      variants: [{ name: 'int8', unit: 'gops', work: models[0]!.operations, tasks }],
+      teardown() {
+        for (const m of models) m.dispose();
+        for (const p of peers) p.model.dispose();
+      },
+    };
+  },
+};
