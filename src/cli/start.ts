@@ -3,20 +3,25 @@
 // float32 reference and the int8 network (and an int8 variant with pruned, sparse 1×1 layers),
 // prints a per-layer table, model sizes, and how closely int8 agrees with float.
 //
-// Options: --model mobilenetv2 | squeezenet1.1 | efficientnet-lite0, --runs N (default 10),
+// Then the int8 network is written as a TFLite file by qkern itself (tfliteFromSpec) and run through
+// the TFLite loader, checked byte-identical. `--model FILE.tflite [--input FILE]` runs a model file
+// instead (as `npx qkern run`).
+//
+// Options: --model mobilenetv2 | squeezenet1.1 | efficientnet-lite0 | FILE.tflite, --input FILE, --runs N (default 10),
 // --calibration N (images, default 4), --isa auto | scalar | simd128 | relaxed, --help. Anything
 // else is an error with the usage (exit code 1). test/engines/cli.test.ts runs it.
 
 import {
-  MODELS, FloatNetwork, QuantizedNetwork, calibrate, createQkern, detect, sqnr, syntheticImage, topK,
-  type Isa, type LayerTiming, type RunResult,
+  MODELS, FloatNetwork, QuantizedNetwork, calibrate, createQkern, detect, loadModel, quantize, sqnr, syntheticImage, tfliteFromSpec, topK,
+  type Isa, type LayerTiming, type ModelSpec, type ActivationParams, type Qkern, type RunResult,
 } from "../index.js";
+import { runModelFile } from "./run-model.js";
 
 // The CLI runs in Node; the library itself does not depend on Node types.
 declare const process: { readonly argv: string[]; exitCode?: number; readonly stdout: { readonly isTTY?: boolean; write(s: string): boolean } };
 
-const USAGE = `usage: npm start -- [--model ${Object.keys(MODELS).join(" | ")}] [--runs N] [--calibration N] [--isa auto | scalar | simd128 | relaxed]`;
-const OPTIONS = ["model", "runs", "calibration", "isa"];
+const USAGE = `usage: npm start -- [--model ${Object.keys(MODELS).join(" | ")} | FILE.tflite [--input FILE]] [--runs N] [--calibration N] [--isa auto | scalar | simd128 | relaxed]`;
+const OPTIONS = ["model", "runs", "calibration", "isa", "input"];
 
 /** `--name value` pairs; anything else (an unknown option, a missing value, a stray word) is an error naming it. */
 function parseOptions(argv: readonly string[]): Map<string, string> {
@@ -81,6 +86,11 @@ async function main(): Promise<void> {
   }
   const options = parseOptions(args);
   const modelName = options.get("model") ?? "mobilenetv2";
+  if (modelName.endsWith(".tflite")) {
+    await runModelFile(modelName, { input: options.get("input"), build: options.get("isa"), runs: count(options, "runs", 10), numerics: "litert" });
+    return;
+  }
+  if (options.has("input")) throw new Error(`--input goes with --model FILE.tflite\n${USAGE}`);
   const build = MODELS[modelName];
   if (!build) throw new Error(`unknown --model ${modelName}; choose one of ${Object.keys(MODELS).join(", ")}`);
   const runs = count(options, "runs", 10);
@@ -137,7 +147,48 @@ async function main(): Promise<void> {
   console.log(`\nagreement with float32 over ${seeds.length} seeded images:`);
   console.log(`  int8: top-1 ${top1}/${seeds.length}, top-5 overlap ${(top5 / seeds.length).toFixed(1)}/5, logits SQNR ${(sqnrSum / seeds.length).toFixed(1)} dB`);
   console.log(`  int8 with 70% sparse 1×1 layers (pruned after training, no fine-tuning): top-5 overlap ${(top5Sparse / seeds.length).toFixed(1)}/5`);
+  tfliteSection(qk, spec, params, int8Net, image, runs, median(q.map((r) => r.ms)));
   console.log(`\nweights are deterministic synthetic ones (no download); load your own with the weight API (README).`);
+  console.log(`run your own TFLite int8 file: npx qkern run model.tflite --input input.bin (or npm start -- --model model.tflite --input input.bin)`);
+}
+
+/** The same int8 network as a .tflite file qkern writes itself, loaded and run through the TFLite loader. */
+function tfliteSection(qk: Qkern, spec: ModelSpec, params: ActivationParams, net: QuantizedNetwork, image: Float32Array, runs: number, netMs: number): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = tfliteFromSpec(spec, params);
+  } catch (e) {
+    console.log(`\n(${spec.name} cannot be written as TFLite yet: ${e instanceof Error ? e.message : String(e)})`);
+    return;
+  }
+  let model;
+  const t0 = performance.now();
+  try {
+    model = loadModel(qk, bytes);
+  } catch (e) {
+    console.log(`\n(${spec.name} written as TFLite, but the loader cannot run it yet: ${e instanceof Error ? e.message : String(e)})`);
+    return;
+  }
+  using m = model;
+  const loadMs = performance.now() - t0;
+  const inQuant = m.inputs[0]!;
+  using x = qk.tensor(image, spec.inputShape);
+  using xq = quantize(x, { dtype: "int8", scale: inQuant.scale, zeroPoint: inQuant.zeroPoint });
+  const input = (xq.data as Int8Array).slice();
+  let logits = m.run([input])[0]!;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    logits = m.run([input])[0]!;
+    times.push(performance.now() - s);
+  }
+  let reference: Int8Array | Uint8Array | undefined;
+  net.run(image, (name, t) => {
+    if (name === spec.output) reference = (t.data as Int8Array).slice();
+  });
+  const same = reference !== undefined && reference.length === logits.length && reference.every((v, i) => v === logits[i]);
+  console.log(`\nthe int8 network as a TFLite file qkern writes itself (${(bytes.byteLength / 1e6).toFixed(2)} MB), through loadModel:`);
+  console.log(`  loaded in ${loadMs.toFixed(1)} ms; ${median(times).toFixed(2)} ms per run (the network above: ${netMs.toFixed(2)} ms); int8 logits identical to the network's: ${same ? "yes" : "NO"}`);
 }
 
 try {

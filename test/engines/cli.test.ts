@@ -5,6 +5,7 @@ import path from "node:path";
 import { expect, it } from "vitest";
 import { root, run } from "../support/engines.js";
 import { describeInDefaultRun } from "../support/helpers.js";
+import { sharedModels } from "../support/shared-models.js";
 
 const start = path.join(root, "dist", "cli", "start.js");
 
@@ -28,6 +29,22 @@ describeInDefaultRun("npm start", () => {
     expect(r.stdout).toMatch(/int8 \(per-channel weights\)\s+[\d.]+ ms/);
     expect(r.stdout).toMatch(/int8: top-1 \d\/5, top-5 overlap [\d.]+\/5, logits SQNR [\d.]+ dB/);
   });
+
+  it("mobilenetv2: the int8 network is written as a TFLite file and run through loadModel with identical logits", async () => {
+    const r = await cli(["--model", "mobilenetv2", "--runs", "1", "--calibration", "1", "--isa", "simd128"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/the int8 network as a TFLite file qkern writes itself \([\d.]+ MB\), through loadModel/);
+    expect(r.stdout).toMatch(/loaded in [\d.]+ ms; [\d.]+ ms per run \(the network above: [\d.]+ ms\); int8 logits identical to the network's: yes/);
+    expect(r.stdout).toMatch(/run your own TFLite int8 file: npx qkern run model\.tflite/);
+  }, 180_000);
+
+  const shared = sharedModels();
+  const files = ["mobilenet_v2_quantized_1x3x224x224.tflite", "dog_1x3x224x224.int8.bin"];
+  shared.it("--model FILE.tflite --input FILE runs a model file (the real MobileNetV2 and the dog photo of ../shared)", files, async () => {
+    const r = await cli(["--model", shared.path(files[0]!), "--input", shared.path(files[1]!), "--runs", "1", "--isa", "simd128"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/top 5: 258 \(107, [\d.]+\), 259 \(84/);
+  }, 120_000);
 
   it("refuses unknown or incomplete arguments with the usage; --help prints it", async () => {
     for (const [args, message] of [
