@@ -19,6 +19,7 @@ import type { PerTensorQuant } from "../quant.js";
 import type { Qkern } from "../qkern.js";
 import type { Tensor } from "../tensor.js";
 import { Network } from "./network.js";
+import { quantizeBias, quantizeChannels } from "./quantize-weights.js";
 import { layerInputs, type LayerSpec, type ModelSpec } from "./spec.js";
 
 /** Options of calibration and of QuantizedNetwork. */
@@ -40,19 +41,6 @@ export interface QuantizeModelOptions {
 
 /** Per-tensor activation parameters chosen by calibration. */
 export type ActivationParams = ReadonlyMap<string, PerTensorQuant>;
-
-/** Symmetric per-output-channel int8 weights in [−qmax, qmax] (127, or 63 for 7-bit), channel by `channelOf`. */
-function quantizeWeights(w: Float32Array, channels: number, channelOf: (i: number) => number, qmax = 127): { q: Int8Array; scales: Float32Array } {
-  const amax = new Float64Array(channels);
-  for (let i = 0; i < w.length; i++) amax[channelOf(i)] = Math.max(amax[channelOf(i)]!, Math.abs(w[i]!));
-  const scales = Float32Array.from(amax, (a) => (a > 0 ? Math.fround(a / qmax) : 1));
-  const q = Int8Array.from(w, (v, i) => Math.max(-qmax, Math.min(qmax, Math.round(Math.fround(v / scales[channelOf(i)]!)))));
-  return { q, scales };
-}
-
-function quantizeBias(b: Float32Array, inScale: number, wScales: Float32Array): Int32Array {
-  return Int32Array.from(b, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / (inScale * wScales[c]!)))));
-}
 
 /** What QuantizedNetwork computes for one weighted layer: enough to rebuild it elsewhere (e.g. an ONNX QDQ graph). */
 export interface QuantizedLayer {
@@ -100,7 +88,7 @@ export class QuantizedNetwork extends Network {
     for (const l of spec.layers) {
       if (l.op === "conv") {
         const [oc, kh, kw, ic] = l.shape;
-        const { q, scales } = quantizeWeights(l.weights, oc, (i) => Math.floor(i / (kh * kw * ic)), gemmQmax);
+        const { q, scales } = quantizeChannels(l.weights, oc, kh * kw * ic, gemmQmax);
         const pointwise = kh === 1 && kw === 1 && options.pointwiseSparsity !== undefined;
         const values = pointwise ? prune(q, [oc, ic], { sparsity: options.pointwiseSparsity!, structure: "block1x4", layout: "nk" }).weights : q;
         using t = qk.tensor(values, [oc, kh, kw, ic], { quant: { axis: 0, scale: scales } });
@@ -111,7 +99,7 @@ export class QuantizedNetwork extends Network {
         this.packed.push(packed);
       } else if (l.op === "dwconv") {
         const [kh, kw, c] = l.shape;
-        const { q, scales } = quantizeWeights(l.weights, c, (i) => i % c);
+        const { q, scales } = quantizeChannels(l.weights, c, 1);
         using t = qk.tensor(q, [kh, kw, c], { quant: { axis: 2, scale: scales } });
         const bias = quantizeBias(l.bias, inScale(l), scales);
         this.quantized.set(l.name, { name: l.name, weights: q, scales, bias });
@@ -120,7 +108,7 @@ export class QuantizedNetwork extends Network {
         this.packed.push(packed);
       } else if (l.op === "fc") {
         const [n, k] = l.shape;
-        const { q, scales } = quantizeWeights(l.weights, n, (i) => Math.floor(i / k), gemmQmax);
+        const { q, scales } = quantizeChannels(l.weights, n, k, gemmQmax);
         using t = qk.tensor(q, [n, k], { quant: { axis: 0, scale: scales } });
         const bias = quantizeBias(l.bias, inScale(l), scales);
         this.quantized.set(l.name, { name: l.name, weights: q, scales, bias });

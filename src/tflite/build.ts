@@ -9,6 +9,7 @@
 
 import { QkernError } from "../errors.js";
 import type { PerTensorQuant } from "../quant.js";
+import { quantizeBias, quantizeChannels } from "../models/quantize-weights.js";
 import type { ActivationParams } from "../models/quantized-network.js";
 import { layerInputs, type LayerSpec, type ModelSpec } from "../models/spec.js";
 import { BUILTIN_OPS } from "./model.js";
@@ -23,39 +24,6 @@ const VERSION: Readonly<Record<string, number>> = { CONV_2D: 3, DEPTHWISE_CONV_2
 export interface TfliteFromSpecOptions {
   /** The model's description field (default: `qkern <spec name>`). */
   readonly description?: string;
-}
-
-/**
- * Symmetric per-channel int8 weights in [−127, 127]: scale max|w| / 127 per channel (1 for an
- * all-zero channel), q = round(w / scale) computed in float32 — QuantizedNetwork's quantization.
- * Element i belongs to channel floor(i / inner) mod channels (inner = KH·KW·IC for [OC, KH, KW, IC]
- * and K for [N, K]; 1 for [KH, KW, C]).
- */
-export function quantizeChannels(w: Float32Array, channels: number, inner: number): { q: Int8Array; scales: Float32Array } {
-  const block = channels * inner;
-  if (w.length % block !== 0) throw new QkernError(op, "weights", `${w.length} values do not split into ${channels} channels of ${inner}`);
-  const amax = new Float64Array(channels);
-  for (let base = 0; base < w.length; base += block) {
-    for (let c = 0, i = base; c < channels; c++) {
-      let m = amax[c]!;
-      for (const end = i + inner; i < end; i++) m = Math.max(m, Math.abs(w[i]!));
-      amax[c] = m;
-    }
-  }
-  const scales = Float32Array.from(amax, (a) => (a > 0 ? Math.fround(a / 127) : 1));
-  const q = new Int8Array(w.length);
-  for (let base = 0; base < w.length; base += block) {
-    for (let c = 0, i = base; c < channels; c++) {
-      const s = scales[c]!;
-      for (const end = i + inner; i < end; i++) q[i] = Math.max(-127, Math.min(127, Math.round(Math.fround(w[i]! / s))));
-    }
-  }
-  return { q, scales };
-}
-
-/** int32 bias = round(b / (inputScale · weightScale[c])), saturated to int32 — QuantizedNetwork's. */
-export function quantizeBias(b: Float32Array, inScale: number, wScales: Float32Array): Int32Array {
-  return Int32Array.from(b, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / (inScale * wScales[c]!)))));
 }
 
 function littleEndian(a: Int8Array | Int32Array): Uint8Array {

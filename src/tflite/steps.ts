@@ -2,6 +2,7 @@
 // parameter conversions and the data-movement operators (PAD, TRANSPOSE, RESHAPE) run in TypeScript.
 
 import { QkernError } from "../errors.js";
+import { activationRange } from "../ops/tflite-arith.js";
 import type { ClampOptions } from "../output-stage.js";
 import type { Tensor } from "../tensor.js";
 import type { TfliteActivation, TfliteModel, TfliteOperator, TfliteTensor } from "./model.js";
@@ -73,24 +74,17 @@ export function int32Data(t: TfliteTensor): Int32Array {
 }
 
 /**
- * A fused activation as quantized clamp bounds of `out`, computed as TFLite does
- * (CalculateActivationRangeQuantized in kernel_util.cc): bound = zp + round(f32(v / scale)), rounding
- * half away from zero, within the dtype's range. Passed as clampMin/clampMax so that every op clamps
- * to exactly these integers.
+ * A fused activation as quantized clamp bounds of `out`, TFLite's CalculateActivationRangeQuantized
+ * (activationRange of the TFLite-numerics ops), passed as clampMin/clampMax so that every op clamps to
+ * exactly these integers.
  */
 export function clamp(a: TfliteActivation, out: Tensor, where: string): ClampOptions {
   if (a === "none") return {};
   const q = out.quant as { scale: number; zeroPoint: number } | null;
-  if (q === null || out.dtype === "float32") throw new QkernError(op, where, `a fused activation needs a quantized output (${out})`);
-  const [min, max] = out.dtype === "uint8" ? [0, 255] : [-128, 127];
-  const bound = (v: number): number => {
-    const r = Math.fround(v / Math.fround(q.scale));
-    return q.zeroPoint + Math.sign(r) * Math.round(Math.abs(r));
-  };
-  if (a === "relu") return { clampMin: Math.max(min, bound(0)) };
-  if (a === "relu6") return { clampMin: Math.max(min, bound(0)), clampMax: Math.min(max, bound(6)) };
-  if (a === "relu_n1_to_1") return { clampMin: Math.max(min, bound(-1)), clampMax: Math.min(max, bound(1)) };
-  throw new QkernError(op, where, `fused activation ${a} is not supported`);
+  if (q === null || (out.dtype !== "int8" && out.dtype !== "uint8")) throw new QkernError(op, where, `a fused activation needs a quantized 8-bit output (${out})`);
+  if (a !== "relu" && a !== "relu6" && a !== "relu_n1_to_1") throw new QkernError(op, where, `fused activation ${a} is not supported`);
+  const [clampMin, clampMax] = activationRange(op, a, q.scale, q.zeroPoint, out.dtype);
+  return { clampMin, clampMax };
 }
 
 export function copyBytes(from: Tensor, to: Tensor): void {
