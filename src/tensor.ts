@@ -60,9 +60,14 @@ export class Tensor<D extends DType = DType> {
   readonly rt: Runtime;
   /** @internal */
   private address: number;
+  /** @internal The storage this view lives in (null: the tensor owns its allocation). */
+  private readonly base: Tensor | null;
 
-  /** @internal */
-  constructor(qk: Qkern, rt: Runtime, dtype: D, shape: readonly number[], quant: QuantParams | null, op: string, zeroed: boolean) {
+  /**
+   * @internal `at`: a view at byte `at.offset` of `at.base`'s storage (no allocation of its own; it
+   * lives as long as the base and `dispose` only ends the view).
+   */
+  constructor(qk: Qkern, rt: Runtime, dtype: D, shape: readonly number[], quant: QuantParams | null, op: string, zeroed: boolean, at?: { base: Tensor; offset: number }) {
     this.qk = qk;
     this.rt = rt;
     this.dtype = dtype;
@@ -70,13 +75,20 @@ export class Tensor<D extends DType = DType> {
     this.size = shape.reduce((a, b) => a * b, 1);
     this.byteLength = byteLengthOf(dtype, this.size);
     this.quant = quant;
-    this.address = rt.alloc(this.byteLength, op, describeShape(dtype, shape));
+    this.base = at?.base ?? null;
+    if (at !== undefined) {
+      const end = at.offset + this.byteLength;
+      if (at.offset < 0 || at.offset % 16 !== 0 || end > at.base.byteLength) {
+        throw new QkernError(op, "view", `${describeShape(dtype, shape)} at byte ${at.offset} does not fit 16-byte aligned in ${at.base}`);
+      }
+    }
+    this.address = at !== undefined ? at.base.checkAlive(op, "base") + at.offset : rt.alloc(this.byteLength, op, describeShape(dtype, shape));
     if (zeroed) rt.views().u8.fill(0, this.address, this.address + this.byteLength);
   }
 
   /** Whether `dispose()` was called. */
   get disposed(): boolean {
-    return this.address === 0;
+    return this.address === 0 || (this.base !== null && this.base.disposed);
   }
 
   /**
@@ -122,7 +134,7 @@ export class Tensor<D extends DType = DType> {
   /** Frees the memory. Idempotent; every other use afterwards throws. */
   dispose(): void {
     if (this.address !== 0) {
-      this.rt.free(this.address);
+      if (this.base === null) this.rt.free(this.address);
       this.address = 0;
     }
   }
@@ -136,9 +148,9 @@ export class Tensor<D extends DType = DType> {
     return describeShape(this.dtype, this.shape);
   }
 
-  /** @internal The address, or a QkernError naming `op` if the tensor was disposed. */
+  /** @internal The address, or a QkernError naming `op` if the tensor (or the storage it views) was disposed. */
   checkAlive(op: string, arg = "tensor"): number {
-    if (this.address === 0) {
+    if (this.address === 0 || (this.base !== null && this.base.disposed)) {
       throw new QkernError(op, arg, `tensor ${describeShape(this.dtype, this.shape)} was disposed`);
     }
     return this.address;
@@ -212,4 +224,12 @@ export function inferDType(values: unknown): DType | undefined {
 export function quantFor(op: string, dtype: DType, shape: readonly number[], options: TensorOptions | undefined): QuantParams | null {
   if (options?.quant === undefined) return null;
   return normalizeQuant(op, "options.quant", dtype, shape, options.quant, describeShape(dtype, shape));
+}
+
+/**
+ * @internal A tensor over `base`'s storage from byte `offset` (16-byte aligned): a reshaped alias,
+ * or a slot of an activation arena. It allocates nothing; it dies with its base.
+ */
+export function viewOf<D extends DType>(base: Tensor, offset: number, dtype: D, shape: readonly number[], quant: QuantParams | null, op: string): Tensor<D> {
+  return new Tensor(base.qk, base.rt, dtype, shape, quant, op, false, { base, offset });
 }

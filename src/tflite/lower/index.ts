@@ -1,0 +1,25 @@
+// The operators the loader runs, by TFLite builtin name. Adding an operator: a Lowering in this
+// folder and one line here.
+
+import { convolution, fullyConnected } from "./conv.js";
+import type { Lowering } from "./context.js";
+import { addOp } from "./elementwise.js";
+import { pad, reshape, transpose } from "./layout.js";
+import { averagePool, mean, softmaxOp } from "./pool.js";
+
+export const LOWERINGS: Readonly<Record<string, Lowering>> = {
+  CONV_2D: convolution,
+  DEPTHWISE_CONV_2D: convolution,
+  FULLY_CONNECTED: fullyConnected,
+  ADD: addOp,
+  MEAN: mean,
+  AVERAGE_POOL_2D: averagePool,
+  SOFTMAX: softmaxOp,
+  PAD: pad,
+  TRANSPOSE: transpose,
+  RESHAPE: reshape,
+  SQUEEZE: reshape,
+};
+
+/** Supported operator names, for error messages and docs. */
+export const SUPPORTED_OPS: readonly string[] = Object.keys(LOWERINGS);
