@@ -92,14 +92,23 @@ export function normalizeQuant(
     throw new QkernError(op, `${arg}.scale`, `must hold ${channels} values (dimension ${axis}), got ${describeLength(scales)} (${context})`);
   }
   const scale = new Float32Array(channels);
-  for (let i = 0; i < channels; i++) scale[i] = checkScale(op, `${arg}.scale[${i}]`, scales[i] as number, context);
+  // The argument's name is only built for an error (a string per channel made loading large models slow).
+  for (let i = 0; i < channels; i++) {
+    const v = scales[i] as number;
+    const f = Math.fround(v);
+    scale[i] = typeof v === "number" && Number.isFinite(f) && f > 0 ? f : checkScale(op, `${arg}.scale[${i}]`, v, context);
+  }
   const zeroPoint = new Int32Array(channels);
   if (q.zeroPoint !== undefined) {
     const zps = q.zeroPoint;
     if (zps === null || typeof zps !== "object" || zps.length !== channels) {
       throw new QkernError(op, `${arg}.zeroPoint`, `must hold ${channels} values (dimension ${axis}), got ${describeLength(zps)} (${context})`);
     }
-    for (let i = 0; i < channels; i++) zeroPoint[i] = checkZeroPoint(op, `${arg}.zeroPoint[${i}]`, zps[i] as number, dtype, context);
+    const { min, max } = DTYPE_INFO[dtype];
+    for (let i = 0; i < channels; i++) {
+      const v = zps[i] as number;
+      zeroPoint[i] = dtype !== "int32" && Number.isInteger(v) && v >= min && v <= max ? v : checkZeroPoint(op, `${arg}.zeroPoint[${i}]`, v, dtype, context);
+    }
   }
   return { axis, scale, zeroPoint };
 }

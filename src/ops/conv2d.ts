@@ -3,7 +3,7 @@ import { isPerAxisQuant, type QuantParams } from "../quant.js";
 import { im2col } from "../kernels/im2col.js";
 import { PackedWeights } from "../packed-weights.js";
 import type { Qkern } from "../qkern.js";
-import type { Tensor } from "../tensor.js";
+import { quantFor, viewOf, type Tensor } from "../tensor.js";
 import { axisGeometry, checkOutShape, checkSameInstance, checkTensor, pair, parsePadding } from "./common.js";
 import { gemm, type GemmOptions } from "./gemm.js";
 import { PackedGemmWeights, packGemmWeights } from "./pack-gemm-weights.js";
@@ -98,20 +98,10 @@ export function packConvWeights(w: Tensor, options: PackConvOptions = {}): Packe
     throw new QkernError(op, "w", `per-axis parameters must run along the output channels (axis 0), got axis ${t.quant.axis} (${t})`);
   }
   const k = kh * kw * ic;
-  const values = t.toArray();
-  const rows = t.dtype === "float32" ? new Float32Array(oc * k) : t.dtype === "int8" ? new Int8Array(oc * k) : new Uint8Array(oc * k);
-  if (layout === "ohwi") rows.set(values);
-  else {
-    for (let o = 0; o < oc; o++) {
-      for (let c = 0; c < ic; c++) {
-        for (let y = 0; y < kh; y++) {
-          for (let x = 0; x < kw; x++) rows[o * k + (y * kw + x) * ic + c] = values[((o * ic + c) * kh + y) * kw + x]!;
-        }
-      }
-    }
-  }
   const quant = t.quant === null ? undefined : (t.quant as QuantParams);
-  using flat = t.qk.tensor(rows, [oc, k], quant ? { quant: isPerAxisQuant(quant) ? { axis: 0, scale: quant.scale, zeroPoint: quant.zeroPoint } : quant } : {});
+  const flatQuant = quant ? { quant: isPerAxisQuant(quant) ? { axis: 0, scale: quant.scale, zeroPoint: quant.zeroPoint } : quant } : {};
+  // OHWI is already [OC, KH·KW·IC] row-major: the same bytes seen as a matrix (no copy). OIHW is reordered.
+  using flat = layout === "ohwi" ? viewOf(t, 0, t.dtype, [oc, k], quantFor(op, t.dtype, [oc, k], flatQuant), op) : t.qk.tensor(oihwToRows(t, oc, ic, kh, kw), [oc, k], flatQuant);
   const packed = packGemmWeights(flat, {
     layout: "nk",
     ...(options.bias !== undefined ? { bias: options.bias } : {}),
@@ -120,6 +110,21 @@ export function packConvWeights(w: Tensor, options: PackConvOptions = {}): Packe
     ...(options.reduceRange !== undefined ? { reduceRange: options.reduceRange } : {}),
   });
   return new PackedConvWeights(t.qk, kh, kw, ic, oc, packed);
+}
+
+/** OIHW weights reordered to [OC, KH·KW·IC] rows. */
+function oihwToRows(t: Tensor, oc: number, ic: number, kh: number, kw: number): Float32Array | Int8Array | Uint8Array {
+  const k = kh * kw * ic;
+  const values = t.toArray() as Float32Array | Int8Array | Uint8Array;
+  const rows = t.dtype === "float32" ? new Float32Array(oc * k) : t.dtype === "int8" ? new Int8Array(oc * k) : new Uint8Array(oc * k);
+  for (let o = 0; o < oc; o++) {
+    for (let c = 0; c < ic; c++) {
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) rows[o * k + (y * kw + x) * ic + c] = values[((o * ic + c) * kh + y) * kw + x]!;
+      }
+    }
+  }
+  return rows;
 }
 
 /** Options of `conv2d`: geometry plus everything `gemm` takes for the output. */

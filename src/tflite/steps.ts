@@ -66,11 +66,18 @@ export function int8Data(t: TfliteTensor, where: string): Int8Array {
   return new Int8Array(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 export function int32Data(t: TfliteTensor): Int32Array {
   if (t.type !== "int32") throw new QkernError(op, `tensor ${t.index} (${t.name})`, `must be int32, got ${t.type}`);
   const d = t.data!;
+  const n = d.byteLength >>> 2;
+  // Little-endian file data: on a little-endian host an aligned view is the values (copied: the model keeps no view into the file).
+  if (LITTLE_ENDIAN && d.byteOffset % 4 === 0) return new Int32Array(d.buffer, d.byteOffset, n).slice();
   const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
-  return Int32Array.from({ length: d.byteLength / 4 }, (_, i) => v.getInt32(4 * i, true));
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = v.getInt32(4 * i, true);
+  return out;
 }
 
 /**
