@@ -113,6 +113,11 @@ export class Model {
       this.outputTensors = graph.outputs.map((i) => cx.act(i));
       this.inputs = graph.inputs.map((i) => info(graph.tensors[i]!));
       this.outputs = graph.outputs.map((i) => info(graph.tensors[i]!));
+      // One run on zero-point inputs before the model is handed out: whatever an operator's call
+      // checks (shapes, strides, scales the output stage cannot represent) is refused now, at load,
+      // naming the operator, never in a user's run. It also sizes the scratch workspace.
+      for (const t of this.inputTensors) (t.data as Int8Array | Uint8Array).fill(t.quant === null ? 0 : (t.quant as { zeroPoint: number }).zeroPoint);
+      this.execute(null);
     } catch (e) {
       this.dispose();
       throw e;
@@ -134,11 +139,20 @@ export class Model {
       if (v.length !== t.size) throw new QkernError("run", `inputs[${i}]`, `has ${v.length} values; ${this.inputs[i]!.name} is ${t}`);
       (t.data as Int8Array | Uint8Array).set(v);
     });
+    this.execute(options.inspect ?? null);
+    return this.outputTensors.map((t) => (t.data as Int8Array | Uint8Array).slice());
+  }
+
+  private execute(inspect: ((op: OperatorTiming & { readonly tensor: string }, bytes: Int8Array | Uint8Array) => void) | null): void {
     const timings: OperatorTiming[] = [];
-    const inspect = options.inspect;
     for (const s of this.steps) {
       const t0 = performance.now();
-      s.run();
+      try {
+        s.run();
+      } catch (e) {
+        if (!(e instanceof QkernError)) throw e;
+        throw new QkernError(op, `operator ${s.index} (${s.op})`, `cannot run: ${e.message}`);
+      }
       const timing = { index: s.index, op: s.op, ms: performance.now() - t0 };
       timings.push(timing);
       if (inspect) {
@@ -147,7 +161,6 @@ export class Model {
       }
     }
     this.timings = timings;
-    return this.outputTensors.map((t) => (t.data as Int8Array | Uint8Array).slice());
   }
 
   /** Frees every packed weight and activation. Idempotent. */
