@@ -72,3 +72,7 @@ export { layerInputs, parameterCount, type Activation, type LayerSpec, type Mode
 export { exportWeights, importWeights, type WeightsManifest } from "./models/weights-io.js";
 export { loadModel, Model, type LoadModelOptions, type ModelTensorInfo, type OperatorTiming } from "./tflite/load.js";
 export { tfliteFromSpec, type TfliteFromSpecOptions } from "./tflite/build.js";
+export {
+  decodeTflite, type TfliteModel, type TfliteTensor, type TfliteOperator, type TfliteQuant, type TfliteOptions, type TfliteTensorType, type TflitePadding, type TfliteActivation,
+} from "./tflite/model.js";
+export { encodeTflite, type TfliteModelInput, type TfliteTensorInput, type TfliteOperatorInput, type TfliteQuantInput } from "./tflite/writer.js";

@@ -54,27 +54,28 @@ export async function runModelFile(file: string, options: RunModelOptions): Prom
   });
   let outputs = model.run(inputs);
   const times: number[] = [];
-  const perOp = new Map<string, { count: number; ms: number[] }>();
+  // Per operator (by position in the run): its times over the runs; medians resist the odd slow run.
+  const perStep: number[][] = [];
   for (let r = 0; r < runs; r++) {
     const s = performance.now();
     outputs = model.run(inputs);
     times.push(performance.now() - s);
-    for (const t of model.timings) {
-      const e = perOp.get(t.op) ?? { count: 0, ms: [] };
-      if (r === 0) e.count++;
-      e.ms.push(t.ms);
-      perOp.set(t.op, e);
-    }
+    model.timings.forEach((t, i) => (perStep[i] ??= []).push(t.ms));
   }
+  const perOp = new Map<string, { count: number; ms: number }>();
+  model.timings.forEach((t, i) => {
+    const e = perOp.get(t.op) ?? { count: 0, ms: 0 };
+    perOp.set(t.op, { count: e.count + 1, ms: e.ms + median(perStep[i]!) });
+  });
   model.outputs.forEach((t, i) => {
     const y = outputs[i]!;
     const top = [...y.keys()].sort((a, b) => y[b]! - y[a]! || a - b).slice(0, 5);
     console.log(`\n${t.name}: top ${top.length}: ${top.map((j) => `${j} (${y[j]}, ${((y[j]! - t.zeroPoint) * t.scale).toPrecision(4)})`).join(", ")}`);
   });
   const total = median(times);
-  console.log(`\nper operator type (median over ${runs} runs; sum of the operator's calls per run):`);
+  console.log(`\nper operator type (sum over its calls of each call's median over ${runs} runs):`);
   console.log(`  ${"op".padEnd(20)} ${"calls".padStart(5)} ${"ms".padStart(9)} ${"share".padStart(7)}`);
-  const rows = [...perOp].map(([op, e]) => ({ op, count: e.count, ms: e.ms.reduce((a, b) => a + b, 0) / runs })).sort((a, b) => b.ms - a.ms);
+  const rows = [...perOp].map(([op, e]) => ({ op, ...e })).sort((a, b) => b.ms - a.ms);
   for (const r of rows) console.log(`  ${r.op.padEnd(20)} ${String(r.count).padStart(5)} ${r.ms.toFixed(3).padStart(9)} ${((100 * r.ms) / total).toFixed(1).padStart(6)}%`);
   console.log(`\nmedian latency: ${total.toFixed(2)} ms over ${runs} runs (build ${qk.isa})`);
 }

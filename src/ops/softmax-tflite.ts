@@ -130,10 +130,20 @@ export function softmaxRowLitert(src: ArrayLike<number>, dst: { [i: number]: num
   }
 }
 
-/** The 256 exps of the builtin kernel's table: table[255 − v] = expf(f32(−input_scale · beta) · v). */
+const tables = new Map<number, Float32Array>();
+
+/**
+ * The 256 exps of the builtin kernel's table: table[255 − v] = expf(f32(−input_scale · beta) · v).
+ * Kept per scale (the table depends on input_scale · beta only; 256 expf per call cost more than a
+ * small softmax itself): the last 16 scales. Callers must not write into it.
+ */
 export function softmaxTable(inputScale: number, beta: number): Float32Array {
   const scale = f(-f(inputScale) * f(beta));
-  const table = new Float32Array(256);
+  let table = tables.get(scale);
+  if (table !== undefined) return table;
+  table = new Float32Array(256);
   for (let v = 0; v < 256; v++) table[255 - v] = expf(f(scale * v));
+  if (tables.size >= 16) tables.delete(tables.keys().next().value!);
+  tables.set(scale, table);
   return table;
 }

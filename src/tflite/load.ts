@@ -12,6 +12,7 @@ import { quantFor, viewOf, type Tensor } from "../tensor.js";
 import type { LowerContext } from "./lower/context.js";
 import { LOWERINGS, SUPPORTED_OPS } from "./lower/index.js";
 import { decodeTflite, type TfliteModel, type TfliteTensor } from "./model.js";
+import { encodeTflite, type TfliteModelInput } from "./writer.js";
 import { planTflite, type TflitePlan } from "./plan.js";
 import { activationDtype, foldablePads, perTensor, type PadFolds } from "./steps.js";
 
@@ -246,9 +247,13 @@ export class Model {
 }
 
 /**
- * Loads a TFLite flatbuffer (int8 models) into `qk`: decodes and validates the whole file, packs every
- * weight and allocates every activation once. Synchronous. Refuses (QkernError) malformed files and
- * operators it cannot run (the supported ones: docs/ops.md, "TFLite models").
+ * Loads a TFLite model into `qk`: the bytes of a `.tflite` file, or a graph built in code (the shape
+ * `decodeTflite` returns: explicit tensors, int8 weights, quantization parameters and operators;
+ * it is encoded and decoded, so it gets every check a file gets). Decodes and validates the whole
+ * model, packs every weight, plans every activation into one arena and runs the model once on
+ * zero-point inputs, so that anything it cannot run is refused now. Synchronous. Refuses
+ * (QkernError) malformed files and operators it cannot run (the supported ones: docs/ops.md,
+ * "TFLite models").
  *
  * @example
  * ```ts
@@ -256,9 +261,19 @@ export class Model {
  * const bytes = tfliteFromSpec(spec, calibrate(qk, spec, [syntheticImage(spec.inputShape, 1)]));
  * using model = loadModel(qk, bytes, { numerics: 'litert' });   // or a .tflite file's bytes
  * console.log(model.inputs[0]!.dtype, model.outputs[0]!.shape); // int8 [ 1, 1000 ]
+ *
+ * // A graph written in code: y = relu(x + x), int8, scale 0.5.
+ * const q = { scale: [0.5], zeroPoint: [0] };
+ * using tiny = loadModel(qk, {
+ *   tensors: [{ name: 'x', shape: [4], type: 'int8', quant: q }, { name: 'y', shape: [4], type: 'int8', quant: q }],
+ *   inputs: [0], outputs: [1],
+ *   operators: [{ code: 0, inputs: [0, 0], outputs: [1], options: { activation: 'relu' } }],
+ * });
+ * console.log(tiny.run([Int8Array.of(-3, 1, 2, 100)])[0]); // Int8Array(4) [ 0, 2, 4, 127 ]
  * ```
  */
-export function loadModel(qk: Qkern, bytes: Uint8Array, options: LoadModelOptions = {}): Model {
+export function loadModel(qk: Qkern, model: Uint8Array | TfliteModelInput, options: LoadModelOptions = {}): Model {
+  const bytes = model instanceof Uint8Array ? model : encodeTflite(model);
   return new Model(qk, decodeTflite(bytes), options);
 }
 

@@ -10,6 +10,7 @@ import { FbReader, FlatbufferError, type Table } from "./flatbuffer.js";
 
 /** TFLite tensor types (schema enum TensorType) that the decoder names. */
 export const TENSOR_TYPES = ["float32", "float16", "int32", "uint8", "int64", "string", "bool", "int16", "complex64", "int8", "float64", "complex128", "uint64"] as const;
+/** A TFLite tensor element type (schema enum TensorType). */
 export type TfliteTensorType = (typeof TENSOR_TYPES)[number];
 const TYPE_BYTES: Partial<Record<TfliteTensorType, number>> = { float32: 4, float16: 2, int32: 4, uint8: 1, int64: 8, bool: 1, int16: 2, int8: 1, float64: 8 };
 
@@ -30,6 +31,7 @@ export interface TfliteQuant {
   readonly axis: number;
 }
 
+/** A tensor of a decoded model: shape, type, constant data (or null for activations), quantization. */
 export interface TfliteTensor {
   readonly index: number;
   readonly name: string;
@@ -40,7 +42,9 @@ export interface TfliteTensor {
   readonly quant: TfliteQuant | null;
 }
 
+/** TFLite padding: `same` or `valid`. */
 export type TflitePadding = "same" | "valid";
+/** TFLite fused activation function. */
 export type TfliteActivation = "none" | "relu" | "relu_n1_to_1" | "relu6" | "tanh" | "sign_bit";
 
 /** The builtin options this project reads, by operator (absent fields take the schema defaults). */
@@ -64,6 +68,7 @@ export interface TfliteOptions {
   readonly halfPixelCenters?: boolean;
 }
 
+/** An operator of a decoded model: builtin code and name, tensor indices, decoded options. */
 export interface TfliteOperator {
   readonly index: number;
   /** Builtin code, or -1 for a custom operator. */
@@ -77,6 +82,7 @@ export interface TfliteOperator {
   readonly options: TfliteOptions;
 }
 
+/** A decoded TFLite model (the first subgraph): tensors, operators in execution order, inputs, outputs. */
 export interface TfliteModel {
   readonly version: number;
   readonly description: string | null;
@@ -91,7 +97,18 @@ export interface TfliteModel {
 const op = "loadModel";
 const ACTIVATIONS: readonly TfliteActivation[] = ["none", "relu", "relu_n1_to_1", "relu6", "tanh", "sign_bit"];
 
-/** Decodes and validates a TFLite flatbuffer. Throws a QkernError naming what is wrong. */
+/**
+ * Decodes and validates a TFLite flatbuffer into plain objects (tensors with shapes, types, constant
+ * data and quantization; operators with their options; inputs and outputs). Throws a QkernError
+ * naming what is wrong. Allocates no wasm memory.
+ *
+ * @example
+ * ```ts
+ * const spec = mobileNetV2();
+ * const g = decodeTflite(tfliteFromSpec(spec, calibrate(qk, spec, [syntheticImage(spec.inputShape, 1)])));
+ * console.log(g.operators.length, g.operators[0]!.op, g.tensors[g.inputs[0]!]!.shape); // 66 CONV_2D [ 1, 224, 224, 3 ]
+ * ```
+ */
 export function decodeTflite(bytes: Uint8Array): TfliteModel {
   if (!(bytes instanceof Uint8Array)) throw new QkernError(op, "bytes", `must be a Uint8Array, got ${String(bytes)}`);
   if (bytes.byteLength < 8) throw new QkernError(op, "bytes", `has ${bytes.byteLength} bytes: too short for a TFLite file`);

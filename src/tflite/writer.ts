@@ -19,6 +19,7 @@ export interface TfliteQuantInput {
   readonly axis?: number;
 }
 
+/** A tensor of a graph to write (activations have no data). */
 export interface TfliteTensorInput {
   readonly name: string;
   readonly shape: readonly number[];
@@ -28,6 +29,7 @@ export interface TfliteTensorInput {
   readonly quant?: TfliteQuantInput | null;
 }
 
+/** An operator of a graph to write. */
 export interface TfliteOperatorInput {
   /** Builtin code (BUILTIN_OPS), or -1 for a custom operator. */
   readonly code: number;
@@ -65,7 +67,22 @@ export const OPTIONS_TAGS: Readonly<Record<string, number>> = {
   RESIZE_BILINEAR: 15, RESHAPE: 17, MUL: 21, PAD: 22, TRANSPOSE: 26, MEAN: 27, SUB: 28, SQUEEZE: 30, RESIZE_NEAREST_NEIGHBOR: 74,
 };
 
-/** Encodes a graph as a TFLite flatbuffer. Throws a QkernError when the graph cannot be written as given. */
+/**
+ * Encodes a graph as a TFLite flatbuffer (schema version 3, "TFL3"), laid out as the TFLite converter
+ * does; a graph `decodeTflite` returned is one. Throws a QkernError when the graph cannot be written
+ * as given.
+ *
+ * @example
+ * ```ts
+ * const q = { scale: [0.5], zeroPoint: [0] };
+ * const bytes = encodeTflite({
+ *   tensors: [{ name: 'x', shape: [4], type: 'int8', quant: q }, { name: 'y', shape: [4], type: 'int8', quant: q }],
+ *   inputs: [0], outputs: [1],
+ *   operators: [{ code: 0, inputs: [0, 0], outputs: [1], options: { activation: 'relu' } }],   // ADD
+ * });
+ * console.log(decodeTflite(bytes).operators[0]!.op); // ADD
+ * ```
+ */
 export function encodeTflite(model: TfliteModelInput): Uint8Array {
   const { tensors, operators } = model;
   const nT = tensors.length;
