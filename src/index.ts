@@ -71,6 +71,7 @@ export { efficientNetLite0, mobileNetV2, MODELS, squeezeNet11, syntheticImage } 
 export { layerInputs, parameterCount, type Activation, type LayerSpec, type ModelSpec } from "./models/spec.js";
 export { exportWeights, importWeights, type WeightsManifest } from "./models/weights-io.js";
 export { loadModel, Model, type LoadModelOptions, type ModelTensorInfo, type OperatorTiming } from "./tflite/load.js";
+export type { RunnerMemory } from "./graph/runner.js";
 export { tfliteFromSpec, type TfliteFromSpecOptions } from "./tflite/build.js";
 export {
   decodeTflite, type TfliteModel, type TfliteTensor, type TfliteOperator, type TfliteQuant, type TfliteOptions, type TfliteTensorType, type TflitePadding, type TfliteActivation,

@@ -8,12 +8,13 @@
 
 import { QkernError } from "../errors.js";
 import type { Qkern } from "../qkern.js";
-import { quantFor, viewOf, type Tensor } from "../tensor.js";
+import { GraphRunner, type RunnerMemory, type RunnerStep } from "../graph/runner.js";
+import type { Tensor } from "../tensor.js";
 import type { LowerContext } from "./lower/context.js";
 import { LOWERINGS, SUPPORTED_OPS } from "./lower/index.js";
 import { decodeTflite, type TfliteModel, type TfliteTensor } from "./model.js";
 import { encodeTflite, type TfliteModelInput } from "./writer.js";
-import { planTflite, type TflitePlan } from "./plan.js";
+import { planTflite } from "./plan.js";
 import { activationDtype, foldablePads, perTensor, type PadFolds } from "./steps.js";
 
 /** Options of `loadModel`. */
@@ -40,7 +41,6 @@ export interface OperatorTiming {
 
 const op = "loadModel";
 
-type Step = { readonly index: number; readonly op: string; readonly run: () => void };
 
 /**
  * A TFLite model loaded into one qkern instance (`loadModel`). Dispose when done.
@@ -64,22 +64,12 @@ export class Model {
   readonly numerics: "litert" | "reference";
   /** Operations per inference: 2 · the multiply-adds of its CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED operators (for GOPS). */
   readonly operations: number;
-  /**
-   * Activation memory: `arenaBytes` hold every intermediate tensor (shared by tensors whose lifetimes
-   * do not overlap; `unsharedBytes` without sharing), `ioBytes` the inputs and outputs.
-   */
-  readonly memory: { readonly arenaBytes: number; readonly unsharedBytes: number; readonly ioBytes: number };
-  /** Per-operator times of the last run (folded operators, e.g. a PAD merged into its convolution or a RESHAPE, are not listed). */
-  timings: readonly OperatorTiming[] = [];
-  private readonly steps: Step[] = [];
-  private readonly owned: Array<{ dispose(): void }> = [];
+  /** Activation memory (the arena holding every intermediate tensor, and the inputs and outputs). */
+  readonly memory: RunnerMemory;
+  private readonly runner: GraphRunner;
   private readonly inputTensors: Tensor[];
   private readonly outputTensors: Tensor[];
   private alive = true;
-  /** Activation tensors by TFLite tensor index. */
-  private readonly acts = new Map<number, Tensor>();
-  /** Where each activation's bytes are (for reshaped views). */
-  private readonly slots = new Map<Tensor, { base: Tensor; offset: number }>();
 
   /** The instance the model lives in. */
   readonly qk: Qkern;
@@ -96,19 +86,13 @@ export class Model {
     for (const o of graph.operators) {
       if (LOWERINGS[o.op] === undefined) throw new QkernError(op, `operator ${o.index} (${o.op})`, `is not supported yet; supported: ${SUPPORTED_OPS.join(", ")}`);
     }
+    const pads = foldablePads(graph);
+    const plan = planTflite(graph, LOWERINGS, pads, qk.rt.guards !== null);
+    this.runner = new GraphRunner(qk, plan.graph, op);
     try {
-      const pads = foldablePads(graph);
-      const plan = planTflite(graph, LOWERINGS, pads, qk.rt.guards !== null);
-      this.allocate(plan);
-      this.memory = {
-        arenaBytes: plan.arena.bytes, unsharedBytes: plan.arena.unshared,
-        ioBytes: plan.pinned.reduce((s, r) => s + this.acts.get(r)!.byteLength, 0),
-      };
+      this.memory = this.runner.memory;
       const cx = this.context(pads);
-      for (const o of plan.steps) {
-        const where = `operator ${o.index} (${o.op})`;
-        this.steps.push({ index: o.index, op: o.op, run: LOWERINGS[o.op]!.lower(cx, o, where) });
-      }
+      plan.operators.forEach((o, k) => this.runner.bind(k, LOWERINGS[o.op]!.lower(cx, o, `operator ${o.index} (${o.op})`)));
       this.operations = operationsOf(graph);
       this.inputTensors = graph.inputs.map((i) => cx.act(i));
       this.outputTensors = graph.outputs.map((i) => cx.act(i));
@@ -118,11 +102,16 @@ export class Model {
       // checks (shapes, strides, scales the output stage cannot represent) is refused now, at load,
       // naming the operator, never in a user's run. It also sizes the scratch workspace.
       for (const t of this.inputTensors) (t.data as Int8Array | Uint8Array).fill(t.quant === null ? 0 : (t.quant as { zeroPoint: number }).zeroPoint);
-      this.execute(null);
+      this.runner.execute(describe);
     } catch (e) {
       this.dispose();
       throw e;
     }
+  }
+
+  /** Per-operator times of the last run (folded operators, e.g. a PAD merged into its convolution or a RESHAPE, are not listed). */
+  get timings(): readonly OperatorTiming[] {
+    return this.runner.timings;
   }
 
   /**
@@ -140,92 +129,42 @@ export class Model {
       if (v.length !== t.size) throw new QkernError("run", `inputs[${i}]`, `has ${v.length} values; ${this.inputs[i]!.name} is ${t}`);
       (t.data as Int8Array | Uint8Array).set(v);
     });
-    this.execute(options.inspect ?? null);
+    const inspect = options.inspect;
+    this.runner.execute(describe, inspect === undefined ? undefined : (s, _k, ms) => {
+      const out = s.writes[0]!;
+      inspect({ index: s.index, op: s.op, ms, tensor: this.graph.tensors[out]!.name }, this.runner.tensor(out).data as Int8Array | Uint8Array);
+    });
     return this.outputTensors.map((t) => (t.data as Int8Array | Uint8Array).slice());
-  }
-
-  private execute(inspect: ((op: OperatorTiming & { readonly tensor: string }, bytes: Int8Array | Uint8Array) => void) | null): void {
-    const timings: OperatorTiming[] = [];
-    for (const s of this.steps) {
-      const t0 = performance.now();
-      try {
-        s.run();
-      } catch (e) {
-        if (!(e instanceof QkernError)) throw e;
-        throw new QkernError(op, `operator ${s.index} (${s.op})`, `cannot run: ${e.message}`);
-      }
-      const timing = { index: s.index, op: s.op, ms: performance.now() - t0 };
-      timings.push(timing);
-      if (inspect) {
-        const out = this.graph.operators[s.index]!.outputs[0]!;
-        inspect({ ...timing, tensor: this.graph.tensors[out]!.name }, this.acts.get(out)!.data as Int8Array | Uint8Array);
-      }
-    }
-    this.timings = timings;
   }
 
   /** Frees every packed weight and activation. Idempotent. */
   dispose(): void {
     this.alive = false;
-    for (const x of this.owned) x.dispose();
-    this.owned.length = 0;
+    this.runner?.dispose();
   }
 
   [Symbol.dispose](): void {
     this.dispose();
   }
 
-  /** Every activation tensor: pinned ones in allocations of their own, the rest as views into one arena, aliases as views of their root. */
-  private allocate(plan: TflitePlan): void {
-    const g = this.graph;
-    const quantOf = (i: number, shape: readonly number[]) => quantFor(op, activationDtype(g.tensors[i]!), shape, { quant: perTensor(g.tensors[i]!) });
-    for (const r of plan.pinned) {
-      const t = g.tensors[r]!;
-      const x = this.own(this.qk.empty(activationDtype(t), t.shape, { quant: perTensor(t) }));
-      this.acts.set(r, x);
-      this.slots.set(x, { base: x, offset: 0 });
-    }
-    if (plan.shared.length > 0) {
-      const arena = this.own(this.qk.empty("uint8", [plan.arena.bytes]));
-      plan.shared.forEach((r, k) => {
-        const t = g.tensors[r]!;
-        const offset = plan.arena.offsets[k]!;
-        const x = viewOf(arena, offset, activationDtype(t), t.shape, quantOf(r, t.shape), op);
-        this.acts.set(r, x);
-        this.slots.set(x, { base: arena, offset });
-      });
-    }
-    for (const [i, r] of plan.root) {
-      if (i === r) continue;
-      const t = g.tensors[i]!;
-      const slot = this.slots.get(this.acts.get(r)!)!;
-      const x = viewOf(slot.base, slot.offset, activationDtype(t), t.shape, quantOf(i, t.shape), op);
-      this.acts.set(i, x);
-      this.slots.set(x, slot);
-    }
-  }
-
-  private own<T extends { dispose(): void }>(x: T): T {
-    this.owned.push(x);
-    return x;
-  }
-
   /** What the lowerings see (src/tflite/lower/context.ts). */
   private context(pads: PadFolds): LowerContext {
     const g = this.graph;
     const qk = this.qk;
+    const runner = this.runner;
+    const constants = new Map<number, Tensor>();
     return {
       qk, graph: g, numerics: this.numerics, stage: this.numerics === "litert" ? "fp32" : "fixedpoint", pads,
       act: (i) => {
-        let t = this.acts.get(i);
+        if (runner.has(i)) return runner.tensor(i);
+        let t = constants.get(i);
         if (t) return t;
         const info = g.tensors[i];
         if (info === undefined || info.data === null) throw new QkernError(op, `tensor ${i}`, "has no activation (an internal planning error)");
         // A constant read where an activation is expected (ADD with a constant operand, a constant graph output).
         const dtype = activationDtype(info);
-        t = this.own(qk.tensor(dtype === "int8" ? new Int8Array(info.data.buffer, info.data.byteOffset, info.data.byteLength) : info.data.slice(), info.shape, { dtype, quant: perTensor(info) }));
-        this.acts.set(i, t);
-        this.slots.set(t, { base: t, offset: 0 });
+        t = runner.adopt(qk.tensor(dtype === "int8" ? new Int8Array(info.data.buffer, info.data.byteOffset, info.data.byteLength) : info.data.slice(), info.shape, { dtype, quant: perTensor(info) }));
+        constants.set(i, t);
         return t;
       },
       constant: (i) => {
@@ -233,18 +172,14 @@ export class Model {
         if (!t || t.data === null) throw new QkernError(op, `tensor ${i}`, "must be a constant here");
         return t;
       },
-      own: (x) => this.own(x),
-      scratch: (like, shape) => this.own(qk.empty(like.dtype, shape, like.quant === null ? {} : { quant: like.quant })),
-      reshaped: (t, shape) => {
-        const slot = this.slots.get(t);
-        if (slot === undefined) throw new QkernError(op, "reshape", `${t} is not an activation of this model`);
-        const x = viewOf(slot.base, slot.offset, t.dtype, shape, t.quant /* activations are per-tensor: any shape */, op);
-        this.slots.set(x, slot);
-        return x;
-      },
+      own: (x) => runner.own(x),
+      scratch: (like, shape) => runner.own(qk.empty(like.dtype, shape, like.quant === null ? {} : { quant: like.quant })),
+      reshaped: (t, shape) => runner.reshaped(t, shape),
     };
   }
 }
+
+const describe = (s: RunnerStep): string => `operator ${s.index} (${s.op})`;
 
 /**
  * Loads a TFLite model into `qk`: the bytes of a `.tflite` file, or a graph built in code (the shape
