@@ -45,20 +45,25 @@ export class FloatNetwork extends Network {
     return 4 * this.spec.layers.reduce((s, l) => s + ("weights" in l ? l.weights.length + l.bias.length : 0), 0);
   }
 
-  protected inputTensor(image: Float32Array): Tensor {
-    return this.qk.tensor(image, [...this.spec.inputShape]);
+  protected tensorType(): { readonly dtype: "float32"; readonly quant: null } {
+    return { dtype: "float32", quant: null };
   }
 
-  protected runLayer(l: LayerSpec, i: number, inputs: Tensor[]): Tensor {
+  protected inputStep(input: Tensor): () => void {
+    return () => (input.data as Float32Array).set(this.currentImage());
+  }
+
+  protected layerStep(l: LayerSpec, i: number, inputs: Tensor[], out: Tensor): () => void {
     const p = this.packed[i];
+    const [x, y] = inputs as [Tensor, Tensor | undefined];
     switch (l.op) {
-      case "conv": return conv2d(inputs[0]!, p as PackedConvWeights, { strides: l.stride, padding: l.padding, activation: l.activation });
-      case "dwconv": return depthwiseConv2d(inputs[0]!, p as PackedDepthwiseWeights, { strides: l.stride, padding: l.padding, activation: l.activation });
-      case "fc": return gemm(inputs[0]!, p as PackedGemmWeights, { activation: l.activation });
-      case "add": return add(inputs[0]!, inputs[1]!, { activation: l.activation });
-      case "concat": return concat(inputs);
-      case "maxpool": return maxPool2d(inputs[0]!, { kernel: l.kernel, strides: l.stride, padding: l.padding });
-      case "gap": return globalAvgPool(inputs[0]!);
+      case "conv": { const o = { strides: l.stride, padding: l.padding, activation: l.activation, out }; return () => void conv2d(x, p as PackedConvWeights, o); }
+      case "dwconv": { const o = { strides: l.stride, padding: l.padding, activation: l.activation, out }; return () => void depthwiseConv2d(x, p as PackedDepthwiseWeights, o); }
+      case "fc": { const o = { activation: l.activation, out }; return () => void gemm(x, p as PackedGemmWeights, o); }
+      case "add": { const o = { activation: l.activation, out }; return () => void add(x, y!, o); }
+      case "concat": return () => void concat(inputs, { out });
+      case "maxpool": { const o = { kernel: l.kernel, strides: l.stride, padding: l.padding, out }; return () => void maxPool2d(x, o); }
+      case "gap": return () => void globalAvgPool(x, { out });
     }
   }
 

@@ -1,13 +1,19 @@
 // Running a ModelSpec: the base both networks share (float32 reference: float-network.ts;
-// int8/uint8: quantized-network.ts). Both pack weights once and time every layer of every run.
+// int8/uint8: quantized-network.ts). A network is a graph of the same runner that loaded model files
+// go through (src/graph/runner.ts): the input and every layer output planned once (the input and the
+// logits pinned, every other tensor in one arena shared across lifetimes), weights packed once, one
+// step per layer writing into its planned output, per-layer timings.
 
 import { QkernError } from "../errors.js";
+import type { DType } from "../dtype.js";
+import { GraphRunner, type RunnerMemory, type RunnerStep, type RunnerTensor } from "../graph/runner.js";
 import type { PackedConvWeights } from "../ops/conv2d.js";
 import type { PackedDepthwiseWeights } from "../ops/pack-depthwise-weights.js";
 import type { PackedGemmWeights } from "../ops/pack-gemm-weights.js";
+import type { QuantParams } from "../quant.js";
 import type { Qkern } from "../qkern.js";
 import type { Tensor } from "../tensor.js";
-import { layerInputs, type LayerSpec, type ModelSpec } from "./spec.js";
+import { layerInputs, layerShapes, type LayerSpec, type ModelSpec } from "./spec.js";
 
 /** Time of one layer in one run. */
 export interface LayerTiming {
@@ -26,17 +32,10 @@ export interface RunResult {
 
 export type Packed = PackedConvWeights | PackedDepthwiseWeights | PackedGemmWeights | null;
 
-/** Last layer index reading each tensor, so intermediates are freed as soon as possible. */
-function lastUse(spec: ModelSpec): Map<string, number> {
-  const last = new Map<string, number>();
-  spec.layers.forEach((l, i) => layerInputs(l).forEach((n) => last.set(n, i)));
-  last.set(spec.output, spec.layers.length);
-  return last;
-}
-
 /**
- * What FloatNetwork and QuantizedNetwork share: weights packed once, layer-by-layer runs with
- * per-layer timings, intermediates freed after their last use, `dispose()` for everything packed.
+ * What FloatNetwork and QuantizedNetwork share: weights packed once, layer-by-layer runs through the
+ * graph runner with per-layer timings, every activation planned at the first run (no allocation in
+ * later runs), `dispose()` for everything.
  *
  * @example
  * ```ts
@@ -48,73 +47,84 @@ function lastUse(spec: ModelSpec): Map<string, number> {
  */
 export abstract class Network {
   protected readonly packed: Packed[] = [];
-  /** Whether layers write into output tensors kept from the first run (see `outs`). */
-  protected reuseOutputs = false;
-  /** Per layer, the output tensor kept across runs when reuseOutputs is set. */
-  private readonly outs: (Tensor | undefined)[] = [];
-  private readonly last: Map<string, number>;
-  private readonly inputNames: (readonly string[])[];
+  private runner: GraphRunner | null = null;
+  private image: Float32Array | null = null;
+  private readonly shapes: Map<string, readonly number[]>;
   constructor(readonly qk: Qkern, readonly spec: ModelSpec) {
-    this.last = lastUse(spec);
-    this.inputNames = spec.layers.map((l) => layerInputs(l));
+    this.shapes = layerShapes(spec);
+    if (!this.shapes.has(spec.output)) throw new QkernError("Network", "spec.output", `names ${spec.output}, which no layer writes`);
   }
 
   /** Bytes of packed weights (plus biases and scales) in the instance. */
   abstract get weightBytes(): number;
 
-  protected abstract inputTensor(image: Float32Array): Tensor;
-  /** Runs layer i; `out`, when given, is the tensor this layer produced in an earlier run. */
-  protected abstract runLayer(l: LayerSpec, i: number, inputs: Tensor[], out?: Tensor): Tensor;
+  /** Activation memory (planned at the first run; null before). */
+  get memory(): RunnerMemory | null {
+    return this.runner?.memory ?? null;
+  }
+
+  /** Storage of tensor `name` ("input" or a layer's output). */
+  protected abstract tensorType(name: string): { readonly dtype: DType; readonly quant: QuantParams | null };
+  /** The step writing the network's input tensor `input` from the float image the run was given (`image()`). */
+  protected abstract inputStep(input: Tensor, runner: GraphRunner): () => void;
+  /** The step running layer i from `inputs` into `out`. */
+  protected abstract layerStep(l: LayerSpec, i: number, inputs: Tensor[], out: Tensor): () => void;
   protected abstract logits(t: Tensor): Float32Array;
 
-  /** Runs one image [1, H, W, 3] (float32, NHWC); `onTensor` sees every output (float runs only). */
+  /** The float image of the current run. */
+  protected currentImage(): Float32Array {
+    return this.image!;
+  }
+
+  /** Runs one image [1, H, W, 3] (float32, NHWC); `onTensor` sees every tensor once written (a live view: copy what you keep). */
   run(image: Float32Array, onTensor?: (name: string, t: Tensor) => void): RunResult {
     const [, h, w, c] = this.spec.inputShape;
     if (image.length !== h * w * c) throw new QkernError("run", "image", `has ${image.length} values, the model takes [1, ${h}, ${w}, ${c}]`);
-    const live = new Map<string, Tensor>();
-    const last = this.last;
-    // With reuseOutputs the layer outputs belong to the network; only the input is per run.
-    const owned = (name: string): boolean => !this.reuseOutputs || name === "input";
+    const runner = this.runner ?? this.plan();
+    const names = ["input", ...this.spec.layers.map((l) => l.name)];
+    const ops = ["quantize", ...this.spec.layers.map((l) => l.op)];
     const timings: LayerTiming[] = [];
     const start = performance.now();
+    this.image = image;
     try {
-      const t0 = performance.now();
-      live.set("input", this.inputTensor(image));
-      timings.push({ name: "input", op: "quantize", shape: [1, h, w, c], ms: performance.now() - t0 });
-      onTensor?.("input", live.get("input")!);
-      this.spec.layers.forEach((l, i) => {
-        const names = this.inputNames[i]!;
-        const inputs = names.map((n) => {
-          const t = live.get(n);
-          if (!t) throw new QkernError("run", "spec", `layer ${l.name} reads ${n}, which no earlier layer produced`);
-          return t;
-        });
-        const s = performance.now();
-        const prev = this.reuseOutputs ? this.outs[i] : undefined;
-        const out = this.runLayer(l, i, inputs, prev);
-        timings.push({ name: l.name, op: l.op, shape: out.shape, ms: performance.now() - s });
-        if (this.reuseOutputs) this.outs[i] = out;
-        live.set(l.name, out);
-        onTensor?.(l.name, out);
-        for (const n of names) {
-          if (last.get(n) === i) {
-            if (owned(n)) live.get(n)?.dispose();
-            live.delete(n);
-          }
-        }
+      runner.execute(describeLayer(names), (s, k, ms) => {
+        const t = runner.tensor(s.writes[0]!);
+        timings.push({ name: names[k]!, op: ops[k]!, shape: t.shape, ms });
+        onTensor?.(names[k]!, t);
       });
-      const logits = this.logits(live.get(this.spec.output)!);
-      return { logits, layers: timings, ms: performance.now() - start };
     } finally {
-      for (const [name, t] of live) if (owned(name)) t.dispose();
+      this.image = null;
     }
+    const logits = this.logits(runner.tensor(names.indexOf(this.spec.output)));
+    return { logits, layers: timings, ms: performance.now() - start };
+  }
+
+  /** Tensors: 0 = input, i + 1 = layer i's output; step k writes tensor k. */
+  private plan(): GraphRunner {
+    const names = ["input", ...this.spec.layers.map((l) => l.name)];
+    const index = new Map(names.map((n, i) => [n, i]));
+    const tensors: RunnerTensor[] = names.map((name) => ({ name, shape: this.shapes.get(name)!, ...this.tensorType(name) }));
+    const steps: RunnerStep[] = [
+      { index: 0, op: "quantize", reads: [], writes: [0] },
+      ...this.spec.layers.map((l, i) => ({ index: i + 1, op: l.op, reads: layerInputs(l).map((n) => index.get(n)!), writes: [i + 1] })),
+    ];
+    const runner = new GraphRunner(this.qk, { tensors, steps, pinned: [0, index.get(this.spec.output)!], separate: this.qk.rt.guards !== null }, "run");
+    try {
+      runner.bind(0, this.inputStep(runner.tensor(0), runner));
+      this.spec.layers.forEach((l, i) => runner.bind(i + 1, this.layerStep(l, i, layerInputs(l).map((n) => runner.tensor(index.get(n)!)), runner.tensor(i + 1))));
+    } catch (e) {
+      runner.dispose();
+      throw e;
+    }
+    this.runner = runner;
+    return runner;
   }
 
   dispose(): void {
     for (const p of this.packed) p?.dispose();
     this.packed.length = 0;
-    for (const t of this.outs) t?.dispose();
-    this.outs.length = 0;
+    this.runner?.dispose();
+    this.runner = null;
   }
 
   [Symbol.dispose](): void {
@@ -122,3 +132,4 @@ export abstract class Network {
   }
 }
 
+const describeLayer = (names: readonly string[]) => (s: RunnerStep): string => `layer ${names[s.index]} (${s.op})`;

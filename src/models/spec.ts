@@ -1,5 +1,7 @@
 // Model descriptions: a network as a list of layers over named tensors, with float32 weights. The
 // same description runs in float32 (FloatNetwork) and, after calibration, in int8 (QuantizedNetwork).
+import { QkernError } from "../errors.js";
+
 
 /** Fused activation of a layer. */
 export type Activation = "none" | "relu" | "relu6";
@@ -150,4 +152,43 @@ export class Builder {
     this.layers.push({ op: "fc", name: n, input, shape: [nOut, k], weights: this.init.weights(nOut * k, k, 1), bias: this.init.bias(nOut, 0.05), activation: "none" });
     return n;
   }
+}
+
+/** Output size of a window of `k` along an axis of `size` (TFLite's `same` / `valid` rules). */
+export function windowOutSize(size: number, k: number, stride: number, padding: "same" | "valid"): number {
+  return padding === "same" ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
+}
+
+/**
+ * The shape of every tensor of `spec` ("input" and each layer's output), as qkern's ops produce them
+ * (NHWC; a global average pool keeps [N, 1, 1, C]; a fully connected layer keeps the leading
+ * dimensions of its input). A QkernError names a layer that reads a tensor no earlier layer wrote.
+ *
+ * @example
+ * ```ts
+ * const spec = mobileNetV2();
+ * console.log(layerShapes(spec).get(spec.output)); // [ 1, 1, 1, 1000 ]
+ * ```
+ */
+export function layerShapes(spec: ModelSpec): Map<string, readonly number[]> {
+  const shapes = new Map<string, readonly number[]>([["input", spec.inputShape]]);
+  for (const l of spec.layers) {
+    const xs = layerInputs(l).map((n) => {
+      const s = shapes.get(n);
+      if (s === undefined) throw new QkernError("ModelSpec", `layer ${l.name}`, `reads ${n}, which no earlier layer writes`);
+      return s;
+    });
+    const x = xs[0]!;
+    const [n, h, w, c] = x as [number, number, number, number];
+    switch (l.op) {
+      case "conv": shapes.set(l.name, [n, windowOutSize(h, l.shape[1], l.stride, l.padding), windowOutSize(w, l.shape[2], l.stride, l.padding), l.shape[0]]); break;
+      case "dwconv": shapes.set(l.name, [n, windowOutSize(h, l.shape[0], l.stride, l.padding), windowOutSize(w, l.shape[1], l.stride, l.padding), c]); break;
+      case "maxpool": shapes.set(l.name, [n, windowOutSize(h, l.kernel, l.stride, l.padding), windowOutSize(w, l.kernel, l.stride, l.padding), c]); break;
+      case "fc": shapes.set(l.name, [...x.slice(0, -1), l.shape[0]]); break;
+      case "add": shapes.set(l.name, x); break;
+      case "concat": shapes.set(l.name, [...x.slice(0, -1), xs.reduce((s, t) => s + t[t.length - 1]!, 0)]); break;
+      case "gap": shapes.set(l.name, [n, 1, 1, c]); break;
+    }
+  }
+  return shapes;
 }

@@ -11,7 +11,7 @@ import { QkernError } from "../errors.js";
 import type { PerTensorQuant } from "../quant.js";
 import { quantizeBias, quantizeChannels } from "../models/quantize-weights.js";
 import type { ActivationParams } from "../models/quantized-network.js";
-import { layerInputs, type LayerSpec, type ModelSpec } from "../models/spec.js";
+import { layerInputs, windowOutSize, type LayerSpec, type ModelSpec } from "../models/spec.js";
 import { BUILTIN_OPS } from "./model.js";
 import { encodeTflite, type TfliteModelInput, type TfliteOperatorInput, type TfliteTensorInput } from "./writer.js";
 
@@ -34,9 +34,7 @@ function littleEndian(a: Int8Array | Int32Array): Uint8Array {
   return out;
 }
 
-function outSize(size: number, k: number, stride: number, padding: "same" | "valid"): number {
-  return padding === "same" ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
-}
+const outSize = windowOutSize;
 
 /**
  * The int8 TFLite graph of `spec` (the input of `encodeTflite`), with activation parameters from
