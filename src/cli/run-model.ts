@@ -11,7 +11,8 @@ export interface RunModelOptions {
   readonly numerics: "litert" | "reference";
 }
 
-const median = (v: number[]): number => {
+/** Median of a list of times. */
+export const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
@@ -32,6 +33,20 @@ function printModel(m: Model, file: string, loadMs: number): void {
   }
 }
 
+/** The model's inputs: the raw bytes of `path` for the first (in its layout and dtype), seeded synthetic data otherwise. */
+export async function readInputs(model: Model, path: string | undefined, fs: { readFileSync(path: string): Uint8Array }): Promise<Array<Int8Array | Uint8Array>> {
+  return model.inputs.map((t, i) => {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (path === undefined || i > 0) {
+      console.log(`  (no --input: ${t.name} gets a seeded synthetic ${t.dtype} input)`);
+      return syntheticInput(size, t.dtype);
+    }
+    const raw = new Uint8Array(fs.readFileSync(path));
+    if (raw.byteLength !== size) throw new Error(`--input ${path} has ${raw.byteLength} bytes; ${t.name} is ${t.dtype}[${t.shape.join(",")}] = ${size} bytes`);
+    return t.dtype === "int8" ? new Int8Array(raw.buffer, raw.byteOffset, size) : raw;
+  });
+}
+
 /** Loads `file`, runs it on `options.input` (raw bytes) or a seeded input, prints top outputs, a per-operator table and the latency. */
 export async function runModelFile(file: string, options: RunModelOptions): Promise<void> {
   const { runs, numerics } = options;
@@ -41,17 +56,7 @@ export async function runModelFile(file: string, options: RunModelOptions): Prom
   const t0 = performance.now();
   using model = loadModel(qk, bytes, { numerics });
   printModel(model, file, performance.now() - t0);
-  const inputs = model.inputs.map((t, i) => {
-    const size = t.shape.reduce((a, b) => a * b, 1);
-    const path = options.input;
-    if (path === undefined || i > 0) {
-      console.log(`  (no --input: ${t.name} gets a seeded synthetic ${t.dtype} input)`);
-      return syntheticInput(size, t.dtype);
-    }
-    const raw = new Uint8Array(fs.readFileSync(path));
-    if (raw.byteLength !== size) throw new Error(`--input ${path} has ${raw.byteLength} bytes; ${t.name} is ${t.dtype}[${t.shape.join(",")}] = ${size} bytes`);
-    return t.dtype === "int8" ? new Int8Array(raw.buffer, raw.byteOffset, size) : raw;
-  });
+  const inputs = await readInputs(model, options.input, fs);
   let outputs = model.run(inputs);
   const times: number[] = [];
   // Per operator (by position in the run): its times over the runs; medians resist the odd slow run.

@@ -1,5 +1,5 @@
-// `npx qkern run MODEL` (dist/cli/qkern.js, the package's bin): a real model end to end, and
-// argument errors as one line with the usage and exit code 1.
+// `npx qkern run MODEL` and `npx qkern bench MODEL` (dist/cli/qkern.js, the package's bin): a real
+// model end to end, and argument errors as one line with the usage and exit code 1.
 import path from "node:path";
 import { expect, it } from "vitest";
 import { root, run } from "../support/engines.js";
@@ -19,6 +19,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 const mobilenet = sharedModel("mobilenet_v2_quantized_1x3x224x224.tflite");
+const person = sharedModel("person_detect.tflite");
 
 describeInDefaultRun("qkern run", () => {
   it.skipIf(!mobilenet.ok)(`${mobilenet.title} with the dog photo: model summary, top-5, per-operator table, latency`, async () => {
@@ -31,12 +32,25 @@ describeInDefaultRun("qkern run", () => {
     expect(r.stdout).toMatch(/median latency: [\d.]+ ms over 2 runs \(build simd128\)/);
   });
 
+  it.skipIf(!person.ok)(`qkern bench ${person.title}: every qkern build of this engine and LiteRT.js, outputs identical, latency table`, async () => {
+    const r = await cli(["bench", path.join(SHARED_MODELS, "person_detect.tflite"), "--rounds", "2", "--runs", "2"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/31 operators, [\d.]+ M operations per run, numerics litert/);
+    expect(r.stdout).toMatch(/qkern simd128\s+identical/);
+    expect(r.stdout).toMatch(/LiteRT\.js simd\s+identical/);
+    expect(r.stdout).toMatch(/qkern scalar\s+[\d.]+\s+[\d.]+\s+[\d.]+×/);
+    expect(r.stdout).toMatch(/LiteRT\.js simd\s+[\d.]+\s+[\d.]+\s+[\d.]+×/);
+  });
+
   it("refuses bad arguments, missing files and unsupported models with one line and the usage", async () => {
     for (const [args, message] of [
       [["bogus"], /unknown command bogus/],
       [["run"], /run needs a model file/],
       [["run", "m.tflite", "--runs", "0"], /--runs must be a whole number >= 1, got 0/],
       [["run", "m.tflite", "--frobnicate", "1"], /unknown argument --frobnicate/],
+      [["bench"], /bench needs a model file/],
+      [["bench", "m.tflite", "--build", "simd128"], /unknown argument --build/],
+      [["bench", "m.tflite", "--rounds", "x"], /--rounds must be a whole number >= 1, got x/],
       [["run", path.join(root, "package.json")], /loadModel: bytes: is not a TFLite model/],
     ] as const) {
       const r = await cli([...args]);
