@@ -45,14 +45,17 @@ export class FloatNetwork extends Network {
     return 4 * this.spec.layers.reduce((s, l) => s + ("weights" in l ? l.weights.length + l.bias.length : 0), 0);
   }
 
+  /** @internal */
   protected tensorType(): { readonly dtype: "float32"; readonly quant: null } {
     return { dtype: "float32", quant: null };
   }
 
+  /** @internal */
   protected inputStep(input: Tensor): () => void {
     return () => (input.data as Float32Array).set(this.currentImage());
   }
 
+  /** @internal */
   protected layerStep(l: LayerSpec, i: number, inputs: Tensor[], out: Tensor): () => void {
     const p = this.packed[i];
     const [x, y] = inputs as [Tensor, Tensor | undefined];

@@ -63,11 +63,11 @@ export abstract class Network {
     return this.runner?.memory ?? null;
   }
 
-  /** Storage of tensor `name` ("input" or a layer's output). */
+  /** @internal Storage of tensor `name` ("input" or a layer's output). */
   protected abstract tensorType(name: string): { readonly dtype: DType; readonly quant: QuantParams | null };
-  /** The step writing the network's input tensor `input` from the float image the run was given (`image()`). */
+  /** @internal The step writing the network's input tensor `input` from the float image the run was given (`image()`). */
   protected abstract inputStep(input: Tensor, runner: GraphRunner): () => void;
-  /** The step running layer i from `inputs` into `out`. */
+  /** @internal The step running layer i from `inputs` into `out`. */
   protected abstract layerStep(l: LayerSpec, i: number, inputs: Tensor[], out: Tensor): () => void;
   protected abstract logits(t: Tensor): Float32Array;
 

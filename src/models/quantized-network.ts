@@ -134,10 +134,12 @@ export class QuantizedNetwork extends Network {
     return p;
   }
 
+  /** @internal */
   protected tensorType(name: string): { readonly dtype: "int8" | "uint8"; readonly quant: QuantParams } {
     return { dtype: this.dtype, quant: quantFor("QuantizedNetwork", this.dtype, [1], { quant: this.param(name) })! };
   }
 
+  /** @internal */
   protected inputStep(input: Tensor, runner: GraphRunner): () => void {
     const image = runner.own(this.qk.empty("float32", [...this.spec.inputShape]));
     return () => {
@@ -146,6 +148,7 @@ export class QuantizedNetwork extends Network {
     };
   }
 
+  /** @internal */
   protected layerStep(l: LayerSpec, i: number, inputs: Tensor[], out: Tensor): () => void {
     const p = this.packed[i];
     const [x, y] = inputs as [Tensor, Tensor | undefined];
