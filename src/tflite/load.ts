@@ -9,7 +9,7 @@
 import { QkernError } from "../errors.js";
 import type { Qkern } from "../qkern.js";
 import { GraphRunner, type RunnerMemory, type RunnerStep } from "../graph/runner.js";
-import type { Tensor } from "../tensor.js";
+import { checkValues, Tensor } from "../tensor.js";
 import type { LowerContext } from "./lower/context.js";
 import { LOWERINGS, SUPPORTED_OPS } from "./lower/index.js";
 import { decodeTflite, type TfliteModel, type TfliteTensor } from "./model.js";
@@ -115,18 +115,30 @@ export class Model {
   }
 
   /**
-   * Runs the model on one set of inputs (typed arrays by position, in the inputs' dtypes); returns
-   * copies of the outputs. `inspect`, for debugging and tests, sees every operator's output after
-   * it ran (a live view: copy what you keep; arena bytes are reused by later operators).
+   * Runs the model on one set of inputs and returns copies of the outputs. Inputs by position (an
+   * array) or by name (an object keyed by the inputs' names); each a typed array or plain array of
+   * the input's element count in its dtype (values are checked unless the array's own type is the
+   * dtype's: Int8Array for int8, Uint8Array for uint8), or a qkern tensor of the input's dtype and
+   * size. `inspect`, for debugging and tests, sees every operator's output after it ran (a live
+   * view: copy what you keep; arena bytes are reused by later operators).
    */
-  run(inputs: readonly ArrayLike<number>[], options: { readonly inspect?: (op: OperatorTiming & { readonly tensor: string }, bytes: Int8Array | Uint8Array) => void } = {}): Array<Int8Array | Uint8Array> {
+  run(
+    inputs: readonly (ArrayLike<number> | Tensor)[] | Readonly<Record<string, ArrayLike<number> | Tensor>>,
+    options: { readonly inspect?: (op: OperatorTiming & { readonly tensor: string }, bytes: Int8Array | Uint8Array) => void } = {},
+  ): Array<Int8Array | Uint8Array> {
     if (!this.alive) throw new QkernError("run", "model", "was disposed");
-    if (!Array.isArray(inputs) || inputs.length !== this.inputTensors.length) {
-      throw new QkernError("run", "inputs", `must hold ${this.inputTensors.length} arrays (one per model input), got ${Array.isArray(inputs) ? inputs.length : String(inputs)}`);
-    }
+    const list = this.inputList(inputs);
     this.inputTensors.forEach((t, i) => {
-      const v = inputs[i]!;
-      if (v.length !== t.size) throw new QkernError("run", `inputs[${i}]`, `has ${v.length} values; ${this.inputs[i]!.name} is ${t}`);
+      const v = list[i]!;
+      const arg = Array.isArray(inputs) ? `inputs[${i}]` : `inputs.${this.inputs[i]!.name}`;
+      if (v instanceof Tensor) {
+        if (v.dtype !== t.dtype || v.size !== t.size) throw new QkernError("run", arg, `is ${v}; ${this.inputs[i]!.name} is ${t}`);
+        (t.data as Int8Array | Uint8Array).set(v.data as Int8Array | Uint8Array);
+        return;
+      }
+      if (v === null || typeof v !== "object" || typeof (v as ArrayLike<number>).length !== "number") throw new QkernError("run", arg, `must be an array, a typed array or a tensor, got ${String(v)}`);
+      if (v.length !== t.size) throw new QkernError("run", arg, `has ${v.length} values; ${this.inputs[i]!.name} is ${t}`);
+      checkValues("run", t.dtype, v);
       (t.data as Int8Array | Uint8Array).set(v);
     });
     const inspect = options.inspect;
@@ -135,6 +147,24 @@ export class Model {
       inspect({ index: s.index, op: s.op, ms, tensor: this.graph.tensors[out]!.name }, this.runner.tensor(out).data as Int8Array | Uint8Array);
     });
     return this.outputTensors.map((t) => (t.data as Int8Array | Uint8Array).slice());
+  }
+
+  private inputList(inputs: unknown): ReadonlyArray<ArrayLike<number> | Tensor> {
+    const n = this.inputTensors.length;
+    if (Array.isArray(inputs)) {
+      if (inputs.length !== n) throw new QkernError("run", "inputs", `must hold ${n} arrays (one per model input: ${this.inputs.map((i) => i.name).join(", ")}), got ${inputs.length}`);
+      return inputs;
+    }
+    if (inputs === null || typeof inputs !== "object" || ArrayBuffer.isView(inputs) || inputs instanceof Tensor) {
+      throw new QkernError("run", "inputs", `must be an array (by position) or an object keyed by input name, got ${String(inputs)}`);
+    }
+    const byName = inputs as Record<string, ArrayLike<number> | Tensor>;
+    const names = this.inputs.map((i) => i.name);
+    const unknown = Object.keys(byName).filter((k) => !names.includes(k));
+    if (unknown.length > 0 || names.some((k) => !(k in byName))) {
+      throw new QkernError("run", "inputs", `must name exactly the model's inputs (${names.join(", ")}), got ${Object.keys(byName).join(", ") || "none"}`);
+    }
+    return names.map((k) => byName[k]!);
   }
 
   /** Frees every packed weight and activation. Idempotent. */
