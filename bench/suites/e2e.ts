@@ -31,6 +31,7 @@ import {
 import { median, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
 import { floatModel, networkMacs, networkSession, qdqModel, tfjsNetwork, toNchw } from '../../peers/networks.js';
 import type { ResultRow } from '../report.js';
+import { layerReport, type LayerSample } from '../layer-report.js';
 
 interface E2eCase {
   readonly name: string;
@@ -121,6 +122,23 @@ function breakdown(net: QuantizedNetwork, image: Float32Array, runs: number): st
   return `sum of layer medians ${total.toFixed(2)} ms: ${parts.join(', ')}`;
 }
 
+/** Each layer's times over `runs` runs, with its multiply-adds (the per-layer ceiling report). */
+function layerSamples(net: QuantizedNetwork, image: Float32Array, runs: number): LayerSample[] {
+  const samples = new Map<string, { op: string; shape: readonly number[]; ms: number[] }>();
+  for (let r = 0; r < runs; r++) {
+    for (const t of net.run(image).layers) {
+      const e = samples.get(t.name) ?? { op: t.op, shape: t.shape, ms: [] };
+      e.ms.push(t.ms);
+      samples.set(t.name, e);
+    }
+  }
+  const kind = (name: string, op: string): string => {
+    const l = net.spec.layers.find((x) => x.name === name);
+    return l?.op === 'conv' ? `conv${l.shape[1]}x${l.shape[2]}` : l?.op === 'dwconv' ? `dwconv${l.shape[0]}x${l.shape[1]}` : op;
+  };
+  return [...samples].map(([name, e]) => ({ name, op: kind(name, e.op), shape: e.shape, ms: e.ms, macs: layerMacs(net.spec, name, e.shape) }));
+}
+
 async function setup(c: E2eCase, ctx: Context): Promise<CaseRun> {
   quickRun = ctx.quick;
   if (ctx.quick && !c.quick) return { variants: [], teardown() {} };
@@ -189,6 +207,7 @@ async function setup(c: E2eCase, ctx: Context): Promise<CaseRun> {
     for (let i = 0; i < 3; i++) timed.run(image);
     breakdowns.set(c.name, [
       `  ${c.name} qkern/${main.isa} int8 per op: ${breakdown(timed, image, 10)}`,
+      ...(await layerReport(`${c.name} qkern/${main.isa} int8`, layerSamples(timed, image, 10))),
       `  ${c.name} checks: int8 builds and int8-u8 bit-exact vs ORT (see MISMATCH lines otherwise); ORT int8-s8 with default options: ` +
         `${defaultDiffers}/${refS8.length} logits differ from the fused graph; f32 max |Δ|/max|logit|: tfjs ${tfjsFar.worst.toExponential(1)}, ORT ${ortFar.worst.toExponential(1)}`,
     ]);

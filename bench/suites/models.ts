@@ -11,7 +11,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeTflite, encodeTflite, loadModel } from 'qkern';
+import { decodeTflite, encodeTflite, loadModel, type Model } from 'qkern';
+import { layerReport, type LayerSample } from '../layer-report.js';
 import { litertVariantAvailable, loadLitert, type Litert, type LitertModel, type LitertVariant } from '../../peers/litert.js';
 import { countMismatches, type CaseRun, type Context, type EngineTask, type Suite } from '../harness.js';
 
@@ -39,9 +40,35 @@ function seeded(size: number): Int8Array {
 
 const literts = new Map<LitertVariant, Promise<Litert>>();
 
-export const modelsSuite: Suite<ModelCase> = {
+const reports = new Map<string, readonly string[]>();
+
+/** Each operator's times over `runs` runs, with its multiply-adds (the per-layer ceiling report). */
+function operatorSamples(model: Model, input: Int8Array, runs: number): LayerSample[] {
+  const ms: number[][] = [];
+  for (let r = 0; r < runs; r++) {
+    model.run([input]);
+    model.timings.forEach((t, i) => (ms[i] ??= []).push(t.ms));
+  }
+  const g = model.graph;
+  return model.timings.map((t, i) => {
+    const o = g.operators[t.index]!;
+    const out = g.tensors[o.outputs[0]!]!.shape;
+    const w = o.inputs[1] !== undefined && o.inputs[1] >= 0 ? g.tensors[o.inputs[1]]!.shape : [];
+    const size = out.reduce((a, b) => a * b, 1);
+    const macs = o.op === 'CONV_2D' ? size * w[1]! * w[2]! * w[3]! : o.op === 'DEPTHWISE_CONV_2D' ? size * w[1]! * w[2]! : o.op === 'FULLY_CONNECTED' ? size * w[1]! : 0;
+    const op = o.op === 'CONV_2D' ? `CONV_2D ${w[1]}x${w[2]}` : o.op === 'DEPTHWISE_CONV_2D' ? `DEPTHWISE ${w[1]}x${w[2]}/${o.options.strideH}` : o.op;
+    return { name: `${t.index}`, op, shape: out, ms: ms[i]!, macs };
+  });
+}
+
+export const modelsSuite: Suite<ModelCase> & { summary(caseName: string): readonly string[] } = {
   name: 'models',
   cases: CASES,
+  summary(caseName: string): readonly string[] {
+    const lines = reports.get(caseName) ?? [];
+    reports.delete(caseName);
+    return lines;
+  },
   async setup(c: ModelCase, ctx: Context): Promise<CaseRun> {
     if ((ctx.quick && !c.quick) || !existsSync(path.join(DIR, c.file)) || (c.input !== null && !existsSync(path.join(DIR, c.input)))) {
       if (!ctx.quick || c.quick) console.log(`models: ${c.name} skipped (${c.file} or its input not found in ${DIR}; set QKERN_SHARED_MODELS)`);
@@ -66,6 +93,8 @@ export const modelsSuite: Suite<ModelCase> = {
       ctx.check(c.name, `LiteRT.js ${variant} vs qkern ${models[0]!.qk.isa}`, countMismatches(got, expected), expected.length);
     }
     for (const m of models.slice(1)) ctx.check(c.name, `qkern ${m.qk.isa} vs ${models[0]!.qk.isa}`, countMismatches(m.run([input])[0]!, expected), expected.length);
+    const main = models.find((m) => m.qk.isa === 'simd128') ?? models[0]!;
+    reports.set(c.name, await layerReport(`${c.name} qkern/${main.qk.isa}`, operatorSamples(main, input, 10)));
     const tasks: Array<EngineTask & { variant: string }> = [
       ...models.map((m) => ({ engine: 'qkern' as const, isa: m.qk.isa, variant: 'int8', fn: () => m.run([input]) })),
       ...peers.map((p) => ({ engine: 'litert' as const, isa: null, variant: `int8-${p.variant}`, fn: () => p.model.run([input]) })),

@@ -73,7 +73,7 @@ export class Model {
 
   /** The instance the model lives in. */
   readonly qk: Qkern;
-  /** @internal The decoded graph. */
+  /** The decoded model (tensors, operators with their options, inputs, outputs): what `timings[i].index` refers to. */
   readonly graph: TfliteModel;
 
   /** @internal */
