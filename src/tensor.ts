@@ -78,8 +78,10 @@ export class Tensor<D extends DType = DType> {
     this.base = at?.base ?? null;
     if (at !== undefined) {
       const end = at.offset + this.byteLength;
-      if (at.offset < 0 || at.offset % 16 !== 0 || end > at.base.byteLength) {
-        throw new QkernError(op, "view", `${describeShape(dtype, shape)} at byte ${at.offset} does not fit 16-byte aligned in ${at.base}`);
+      // Element alignment is enough: wasm loads and stores (SIMD included) take any address.
+      const align = dtype === "float32" || dtype === "int32" ? 4 : 1;
+      if (at.offset < 0 || at.offset % align !== 0 || end > at.base.byteLength) {
+        throw new QkernError(op, "view", `${describeShape(dtype, shape)} at byte ${at.offset} does not fit ${align}-byte aligned in ${at.base}`);
       }
     }
     this.address = at !== undefined ? at.base.checkAlive(op, "base") + at.offset : rt.alloc(this.byteLength, op, describeShape(dtype, shape));
@@ -227,8 +229,9 @@ export function quantFor(op: string, dtype: DType, shape: readonly number[], opt
 }
 
 /**
- * @internal A tensor over `base`'s storage from byte `offset` (16-byte aligned): a reshaped alias,
- * or a slot of an activation arena. It allocates nothing; it dies with its base.
+ * @internal A tensor over `base`'s storage from byte `offset` (aligned to its element size): a
+ * reshaped alias, a slot of an activation arena, rows of a tensor. It allocates nothing; it dies with
+ * its base. Bytes past its end are the base's (or the base allocation's 16 readable bytes).
  */
 export function viewOf<D extends DType>(base: Tensor, offset: number, dtype: D, shape: readonly number[], quant: QuantParams | null, op: string): Tensor<D> {
   return new Tensor(base.qk, base.rt, dtype, shape, quant, op, false, { base, offset });

@@ -85,10 +85,10 @@ export function int32Data(t: TfliteTensor): Int32Array {
  * (activationRange of the TFLite-numerics ops), passed as clampMin/clampMax so that every op clamps to
  * exactly these integers.
  */
-export function clamp(a: TfliteActivation, out: Tensor, where: string): ClampOptions {
+export function clamp(a: TfliteActivation, out: Pick<Tensor, "dtype" | "quant">, where: string): ClampOptions {
   if (a === "none") return {};
   const q = out.quant as { scale: number; zeroPoint: number } | null;
-  if (q === null || (out.dtype !== "int8" && out.dtype !== "uint8")) throw new QkernError(op, where, `a fused activation needs a quantized 8-bit output (${out})`);
+  if (q === null || (out.dtype !== "int8" && out.dtype !== "uint8")) throw new QkernError(op, where, `a fused activation needs a quantized 8-bit output (${out.dtype})`);
   if (a !== "relu" && a !== "relu6" && a !== "relu_n1_to_1") throw new QkernError(op, where, `fused activation ${a} is not supported`);
   const [clampMin, clampMax] = activationRange(op, a, q.scale, q.zeroPoint, out.dtype);
   return { clampMin, clampMax };

@@ -16,7 +16,7 @@ it.skipIf(!mobilenet.ok || !dog.ok)(`${mobilenet.title}: every operator's output
   const input = new Int8Array(dog.read().buffer);
   const bytes = mobilenet.read();
   const layers = builds.map((qk) => {
-    using model = loadModel(qk, bytes);
+    using model = loadModel(qk, bytes); // every operator on its own (not fused; fused blocks: test/ops/tflite-fuse.test.ts)
     const seen: Array<[string, Buffer]> = [];
     model.run([input], { inspect: (o, b) => seen.push([`${o.index} ${o.op} ${o.tensor}`, Buffer.from(b.buffer, b.byteOffset, b.byteLength).subarray().slice()]) });
     return seen;

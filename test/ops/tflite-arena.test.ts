@@ -75,7 +75,7 @@ describeBuilds("TFLite model memory", (get) => {
     const spec = mobileNetV2(1);
     const bytes = tfliteFromSpec(spec, calibrate(qk, spec, [syntheticImage(spec.inputShape, 1)]));
     const before = qk.memoryStats();
-    const model = loadModel(qk, bytes);
+    const model = loadModel(qk, bytes); // not fused: every intermediate a tensor (fusion shrinks it further: tflite-fuse.test.ts)
     expect(model.memory.arenaBytes).toBeLessThan(model.memory.unsharedBytes / 4);
     const x = new Int8Array(224 * 224 * 3).fill(3);
     const first = model.run([x])[0]!;

@@ -3,37 +3,65 @@
 // fused activation as TFLite's quantized clamp bounds.
 
 import { QkernError } from "../../errors.js";
-import { conv2d, packConvWeights } from "../../ops/conv2d.js";
+import { conv2d, packConvWeights, type PackedConvWeights } from "../../ops/conv2d.js";
 import { depthwiseConv2d } from "../../ops/depthwise-conv2d.js";
 import { gemm } from "../../ops/gemm.js";
-import { packDepthwiseWeights } from "../../ops/pack-depthwise-weights.js";
+import { packDepthwiseWeights, type PackedDepthwiseWeights } from "../../ops/pack-depthwise-weights.js";
 import { packGemmWeights } from "../../ops/pack-gemm-weights.js";
-import { clamp, int32Data, int8Data, weightQuant } from "../steps.js";
-import { optionalInput, type Lowering } from "./context.js";
+import { activationDtype, clamp, int32Data, int8Data, perTensor, weightQuant } from "../steps.js";
+import type { Tensor } from "../../tensor.js";
+import type { TfliteOperator } from "../model.js";
+import { optionalInput, type LowerContext, type Lowering } from "./context.js";
 
 const op = "loadModel";
 
+/** A CONV_2D or DEPTHWISE_CONV_2D prepared for running: its input tensor (after a folded PAD), packed weights, and options without `out`. */
+export interface PreparedConv {
+  readonly input: number;
+  readonly depthwise: boolean;
+  readonly w: PackedConvWeights | PackedDepthwiseWeights;
+  readonly options: {
+    readonly strides: [number, number]; readonly dilations: [number, number];
+    readonly padding: "same" | "valid" | readonly [number, number, number, number];
+    readonly stage: "fp32" | "fixedpoint"; readonly clampMin?: number; readonly clampMax?: number;
+  };
+}
+
+/** Packs a convolution's weights (owned by the model) and works out its options. */
+export function prepareConv(cx: LowerContext, o: TfliteOperator, where: string): PreparedConv {
+  // The output as the graph declares it (inside a fused block it is never a whole tensor).
+  const info = cx.graph.tensors[o.outputs[0]!]!;
+  const out = { dtype: activationDtype(info), quant: perTensor(info) };
+  const src = o.inputs[0]!;
+  const pad = cx.pads.byTensor.get(src);
+  const wInfo = cx.constant(o.inputs[1]!);
+  const bi = optionalInput(o, 2);
+  const bias = bi === null ? undefined : int32Data(cx.constant(bi));
+  const depthwise = o.op === "DEPTHWISE_CONV_2D";
+  const wt = cx.own(cx.qk.tensor(int8Data(wInfo, where), wInfo.shape, { quant: weightQuant(wInfo, depthwise ? 3 : 0, where) }));
+  const options = {
+    strides: [o.options.strideH!, o.options.strideW!] as [number, number], dilations: [o.options.dilationH ?? 1, o.options.dilationW ?? 1] as [number, number],
+    padding: pad ? pad.pads : o.options.padding ?? "valid", stage: cx.stage, ...clamp(o.options.activation ?? "none", out, where),
+  };
+  const w = depthwise ? cx.own(packDepthwiseWeights(wt, { layout: "hwc", ...(bias ? { bias } : {}) })) : cx.own(packConvWeights(wt, { layout: "ohwi", ...(bias ? { bias } : {}) }));
+  return { input: pad ? pad.input : src, depthwise, w, options };
+}
+
+/** Runs a prepared convolution from `x` into `out`. */
+export function convStep(p: PreparedConv, x: Tensor, out: Tensor): () => void {
+  const opts = { ...p.options, out };
+  if (p.depthwise) {
+    const w = p.w as PackedDepthwiseWeights;
+    return () => void depthwiseConv2d(x, w, opts);
+  }
+  const w = p.w as PackedConvWeights;
+  return () => void conv2d(x, w, opts);
+}
+
 export const convolution: Lowering = {
   lower(cx, o, where) {
-    const out = cx.act(o.outputs[0]!);
-    const src = o.inputs[0]!;
-    const pad = cx.pads.byTensor.get(src);
-    const x = cx.act(pad ? pad.input : src);
-    const wInfo = cx.constant(o.inputs[1]!);
-    const bi = optionalInput(o, 2);
-    const bias = bi === null ? undefined : int32Data(cx.constant(bi));
-    const depthwise = o.op === "DEPTHWISE_CONV_2D";
-    const wt = cx.own(cx.qk.tensor(int8Data(wInfo, where), wInfo.shape, { quant: weightQuant(wInfo, depthwise ? 3 : 0, where) }));
-    const common = {
-      strides: [o.options.strideH!, o.options.strideW!] as [number, number], dilations: [o.options.dilationH ?? 1, o.options.dilationW ?? 1] as [number, number],
-      padding: pad ? pad.pads : o.options.padding ?? "valid", out, stage: cx.stage, ...clamp(o.options.activation ?? "none", out, where),
-    };
-    if (!depthwise) {
-      const w = cx.own(packConvWeights(wt, { layout: "ohwi", ...(bias ? { bias } : {}) }));
-      return () => void conv2d(x, w, common);
-    }
-    const w = cx.own(packDepthwiseWeights(wt, { layout: "hwc", ...(bias ? { bias } : {}) }));
-    return () => void depthwiseConv2d(x, w, common);
+    const p = prepareConv(cx, o, where);
+    return convStep(p, cx.act(p.input), cx.act(o.outputs[0]!));
   },
 };
 
