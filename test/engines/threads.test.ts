@@ -1,0 +1,180 @@
+// Threads (docs/threads.md): the option and its fallbacks, identical bytes at 1, 2, 3 and 4 threads
+// for the ops that split (int8 GEMM by rows, hence conv2d and fully connected), in every threaded
+// build this run tests, including shapes that do not divide evenly and calls below the split
+// threshold; worker faults (a worker that throws or exits: a QkernError, never a hang), dispose, and
+// many instances created and disposed. Threads beyond the 2 cores here still run (slower), which is
+// what the identity tests need.
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { conv2d, createQkern, gemm, packConvWeights, packGemmWeights, type Isa, type Qkern } from "../../src/index.js";
+import { splitThreshold } from "../../src/kernels/split.js";
+import { liveNodeWorkers } from "../../src/runtime/threads.js";
+import { checkGemm, gemmCase } from "../support/gemm-check.js";
+import { buildCases, expectError, rng } from "../support/helpers.js";
+
+const THREADED: readonly Isa[] = ["simd128", "relaxed"];
+const COUNTS = [2, 3, 4] as const;
+
+describe("createQkern threads option", () => {
+  it("defaults to one thread; refuses bad values", async () => {
+    const qk = await createQkern({ isa: "scalar" });
+    expect(qk.threads).toBe(1);
+    expect(qk.threadsNote).toBeNull();
+    for (const bad of [0, -1, 1.5, 65, "two", Number.NaN]) {
+      await expect(createQkern({ threads: bad as number })).rejects.toThrow(/createQkern: options.threads: must be an integer from 1 to 64 or 'auto'/);
+    }
+  });
+
+  it("falls back to one thread with the reason: scalar build, precompiled module", async () => {
+    const scalar = await createQkern({ isa: "scalar", threads: 2 });
+    expect(scalar.threads).toBe(1);
+    expect(scalar.threadsNote).toMatch(/scalar build has no threaded variant/);
+    const module = await WebAssembly.compile(new Uint8Array(await (await import("node:fs/promises")).readFile(new URL("../../build/qkern.simd128.wasm", import.meta.url))));
+    const pre = await createQkern({ module, threads: 2 });
+    expect(pre.threads).toBe(1);
+    expect(pre.threadsNote).toMatch(/options.module is a single-thread build/);
+  });
+});
+
+for (const c of buildCases().filter((b) => THREADED.includes(b.isa))) {
+  describe.skipIf(c.skip)(`threads · ${c.title}`, () => {
+    let one: Qkern;
+    const many = new Map<number, Qkern>();
+    beforeAll(async () => {
+      one = await createQkern({ isa: c.isa });
+      for (const n of COUNTS) many.set(n, await createQkern({ isa: c.isa, threads: n }));
+    });
+    afterAll(() => {
+      for (const qk of many.values()) qk.dispose();
+      splitThreshold.gemmMacs = GEMM_DEFAULT;
+    });
+    const GEMM_DEFAULT = splitThreshold.gemmMacs;
+
+    it("runs the threads asked for", () => {
+      for (const [n, qk] of many) {
+        expect(qk.threads, qk.threadsNote ?? "").toBe(n);
+        expect(qk.isa).toBe(c.isa);
+        expect(qk.memoryStats()).toMatchObject({ bytesInUse: 0, allocations: 0 });
+      }
+    });
+
+    it("gemm: identical bytes at 2, 3 and 4 threads, every call split (uneven rows, every stage)", () => {
+      splitThreshold.gemmMacs = 0;
+      fc.assert(fc.property(gemmCase(), (x) => {
+        const want = checkGemm(one, x);
+        for (const qk of many.values()) expect(checkGemm(qk, x)).toEqual(want);
+      }), { numRuns: 60, seed: 16 });
+      splitThreshold.gemmMacs = GEMM_DEFAULT;
+    });
+
+    it("gemm: above and below the default split threshold, identical bytes", () => {
+      const r = rng(7);
+      for (const [m, k, n] of [[3, 64, 64], [37, 50, 33], [257, 300, 77], [196, 96, 576], [1, 512, 512]] as const) {
+        const aData = Int8Array.from({ length: m * k }, () => Math.floor(r() * 256) - 128);
+        const bData = Int8Array.from({ length: k * n }, () => Math.floor(r() * 256) - 128);
+        const outs = [one, ...many.values()].map((qk) => {
+          using a = qk.tensor(aData, [m, k], { quant: { scale: 0.02, zeroPoint: 3 } });
+          using b = qk.tensor(bData, [k, n], { quant: { axis: 1, scale: Array.from({ length: n }, (_, i) => 0.001 * (1 + (i % 5))) } });
+          using w = packGemmWeights(b, { bias: Array.from({ length: n }, (_, i) => i * 7 - 100) });
+          using y = gemm(a, w, { output: { dtype: "int8", scale: 0.5, zeroPoint: -2 } });
+          return y.toArray().slice();
+        });
+        for (const o of outs) expect(o).toEqual(outs[0]);
+      }
+    });
+
+    it("conv2d (im2col and 1×1): identical bytes at 2, 3 and 4 threads", () => {
+      splitThreshold.gemmMacs = 0;
+      const r = rng(11);
+      for (const [h, w, ic, oc, kk, stride, pad] of [[9, 7, 5, 13, 3, 2, "same"], [6, 6, 16, 24, 1, 1, "valid"], [5, 11, 3, 8, 3, 1, "valid"]] as const) {
+        const xData = Uint8Array.from({ length: h * w * ic }, () => Math.floor(r() * 256));
+        const wData = Int8Array.from({ length: oc * kk * kk * ic }, () => Math.floor(r() * 256) - 128);
+        const outs = [one, ...many.values()].map((qk) => {
+          using x = qk.tensor(xData, [1, h, w, ic], { quant: { scale: 0.03, zeroPoint: 120 } });
+          using wt = qk.tensor(wData, [oc, kk, kk, ic], { quant: { axis: 0, scale: Array.from({ length: oc }, (_, i) => 0.002 + 0.0005 * i) } });
+          using pw = packConvWeights(wt);
+          using y = conv2d(x, pw, { strides: stride, padding: pad, output: { dtype: "uint8", scale: 0.1, zeroPoint: 5 }, activation: "relu6" });
+          return y.toArray().slice();
+        });
+        for (const o of outs) expect(o).toEqual(outs[0]);
+      }
+      splitThreshold.gemmMacs = GEMM_DEFAULT;
+    });
+  });
+}
+
+/** A threaded instance of the first threaded build this run tests, or null. */
+function threadedIsa(): Isa | null {
+  return buildCases().find((b) => THREADED.includes(b.isa) && !b.skip)?.isa ?? null;
+}
+
+describe.skipIf(threadedIsa() === null)("threads · faults and lifetime", () => {
+  const isa = threadedIsa()!;
+  const GEMM_DEFAULT = splitThreshold.gemmMacs;
+  afterAll(() => { splitThreshold.gemmMacs = GEMM_DEFAULT; });
+
+  /** One split gemm call on `qk` (the threshold forced to 0); returns its output bytes. */
+  const splitGemm = (qk: Qkern): Int32Array => {
+    splitThreshold.gemmMacs = 0;
+    try {
+      using a = qk.tensor(Int8Array.from({ length: 16 * 8 }, (_, i) => (i * 7) % 256 - 128), [16, 8], { quant: { scale: 1 } });
+      using b = qk.tensor(Int8Array.from({ length: 8 * 8 }, (_, i) => (i * 5) % 256 - 128), [8, 8], { quant: { scale: 1 } });
+      using w = packGemmWeights(b);
+      using y = gemm(a, w);
+      return (y.toArray() as Int32Array).slice();
+    } finally {
+      splitThreshold.gemmMacs = GEMM_DEFAULT;
+    }
+  };
+
+  it("a worker that throws becomes a QkernError on the caller; the instance goes on with one thread", async () => {
+    const qk = await createQkern({ isa, threads: 2 });
+    const want = splitGemm(qk);
+    qk.rt.pool!.testHook = "throw";
+    expectError(() => splitGemm(qk), "gemm", "threads", /worker 1 threw: test hook: worker 1 threw; the worker pool is shut down/);
+    expect(qk.threads).toBe(1);
+    expect(qk.threadsNote).toMatch(/a worker failed .*test hook/);
+    expect(splitGemm(qk)).toEqual(want);
+    expect(qk.memoryStats()).toMatchObject({ bytesInUse: 0, allocations: 0 });
+  });
+
+  it("a worker that exits without answering is a QkernError after the timeout, not a hang", async () => {
+    const qk = await createQkern({ isa, threads: 3 });  // 16 rows: 4 + 4 + 8, the last share to worker 2
+    const want = splitGemm(qk);
+    qk.rt.pool!.timeoutMs = 300;
+    qk.rt.pool!.testHook = "exit";
+    const t0 = performance.now();
+    expectError(() => splitGemm(qk), "gemm", "threads", /worker 2 did not (start|finish) its share within \d+ ms/);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(qk.threads).toBe(1);
+    expect(splitGemm(qk)).toEqual(want);
+  }, 20_000);
+
+  it("dispose while idle ends the workers; many instances created and disposed leave no worker behind", async () => {
+    // Every instance of this file so far has been disposed or lost its pool: their workers end.
+    await settled();
+    expect(liveNodeWorkers()).toBe(0);
+    const before = 0;
+    let most = before;
+    for (let i = 0; i < 12; i++) {
+      const qk = await createQkern({ isa, threads: 2 + (i % 3) });
+      expect(qk.threads).toBe(2 + (i % 3));
+      most = Math.max(most, liveNodeWorkers());
+      if (i % 2 === 0) splitGemm(qk);
+      qk.dispose();
+      expect(qk.threads).toBe(1);
+      expect(qk.threadsNote).toBe("disposed");
+      qk.dispose();
+    }
+    await settled();
+    expect(most).toBeGreaterThan(before);
+    expect(liveNodeWorkers()).toBe(before);
+  }, 60_000);
+});
+
+
+/** Waits (at most 10 s) until no Node worker of this process is alive. */
+async function settled(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (liveNodeWorkers() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
