@@ -6,10 +6,11 @@
 import type { Runtime } from "../runtime/runtime.js";
 
 /**
- * Multiply-adds per thread below which an int8 GEMM is not split (bench/threads: at 2 threads on
- * this machine a split paid off from about 1–2 M MACs; below, waking the worker costs more than it saves).
+ * Multiply-adds per thread below which an int8 GEMM is not split. Measured at 2 threads on a loaded
+ * 2-core machine (docs/threads.md): 1–2 M MACs in all ran 0.2–0.6× (waking the worker costs more
+ * than it saves), 3 M about 0.5–1.2×, 4 M and more 1.7–2.1×; so a split needs 2 M per thread.
  */
-export const GEMM_SPLIT_MACS = 1 << 20;
+export const GEMM_SPLIT_MACS = 1 << 21;
 
 /** @internal Tests: the per-thread work below which calls stay on the calling thread (default GEMM_SPLIT_MACS). */
 export const splitThreshold = { gemmMacs: GEMM_SPLIT_MACS };

@@ -76,6 +76,8 @@ export class ThreadPool {
   private disposed = false;
   /** @internal Tests: the next split call gives its last worker this hook instead of its job. */
   testHook: "throw" | "exit" | null = null;
+  /** @internal Split calls run so far (tests check that a network really splits). */
+  calls = 0;
   /** @internal How long a worker may take to start a job or (beyond the caller's own share) finish it. */
   timeoutMs = 10_000;
 
@@ -103,6 +105,7 @@ export class ThreadPool {
     if (argLists.length > this.size + 1) throw new Error(`qkern internal: ${argLists.length} jobs for ${this.size} workers`);
     if (this.failure !== null) this.shutDown(op);
     const seq = ++this.seq;
+    this.calls++;
     const jobs = argLists.length - 1;
     for (let w = 0; w < jobs; w++) {
       const list = argLists[w + 1]!;

@@ -6,7 +6,9 @@
 // what the identity tests need.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conv2d, createQkern, gemm, packConvWeights, packGemmWeights, type Isa, type Qkern } from "../../src/index.js";
+import {
+  QuantizedNetwork, calibrate, conv2d, createQkern, gemm, mobileNetV2, packConvWeights, packGemmWeights, syntheticImage, type Isa, type Qkern,
+} from "../../src/index.js";
 import { splitThreshold } from "../../src/kernels/split.js";
 import { liveNodeWorkers } from "../../src/runtime/threads.js";
 import { checkGemm, gemmCase } from "../support/gemm-check.js";
@@ -99,6 +101,20 @@ for (const c of buildCases().filter((b) => THREADED.includes(b.isa))) {
         for (const o of outs) expect(o).toEqual(outs[0]);
       }
       splitThreshold.gemmMacs = GEMM_DEFAULT;
+    });
+
+    it("MobileNetV2 int8 (hand-built): identical logits at 2 threads, default thresholds", () => {
+      const spec = mobileNetV2();
+      const params = calibrate(one, spec, [syntheticImage(spec.inputShape, 5)]);
+      const img = syntheticImage(spec.inputShape, 6);
+      const splitBefore = many.get(2)!.rt.pool!.calls;
+      const logits = [one, many.get(2)!].map((qk) => {
+        using net = new QuantizedNetwork(qk, spec, params);
+        return net.run(img).logits;
+      });
+      expect(logits[1]).toEqual(logits[0]);
+      expect(many.get(2)!.threads).toBe(2);
+      expect(many.get(2)!.rt.pool!.calls - splitBefore, "split GEMM calls in one MobileNetV2 run").toBeGreaterThan(10);
     });
   });
 }
