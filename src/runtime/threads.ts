@@ -1,10 +1,10 @@
 // Starting a threaded instance: how many threads an engine can have (and why fewer), the shared
 // memory, the threaded build (src/runtime/wasm-mt-inline.generated.ts, loaded only here), and the
-// workers: Node's worker_threads, or Web Workers (browsers, Deno, Bun) from a Blob URL. Each worker
-// instantiates the same module over the same memory, moves its kernel scratch into a block the
-// calling thread allocated for it (assembly/common/threads.ts), says it is ready, and then only runs
-// the jobs of the pool protocol (src/runtime/pool.ts). Node workers are unref'd: an instance that is
-// never disposed does not keep the process alive.
+// workers: Node's worker_threads (Node, and Deno and Bun through their Node compatibility), or module
+// Web Workers from a Blob URL (browsers). Each worker instantiates the same module over the same
+// memory, moves its kernel scratch into a block the calling thread allocated for it
+// (assembly/common/threads.ts), says it is ready, and then only runs the jobs of the pool protocol (src/runtime/pool.ts). Node-style workers (Node, Deno, Bun) are
+// unref'd: an instance that is never disposed does not keep the process alive.
 
 import { DONE, HOOK_EXIT, HOOK_THROW, MSG_CHARS, SEQ, SLOT_ARGS, SLOT_INTS, STARTED, STATUS, STOP, ThreadPool, poolShared, type WorkerHandle } from "./pool.js";
 import type { Isa } from "./load.js";
@@ -159,12 +159,15 @@ interface Spawned {
   readonly ready: Promise<void>;
 }
 
-/** Starts one worker (Web Worker where the engine has them, else Node's worker_threads). */
+/**
+ * Starts one worker: Node's worker_threads where the engine has them (Node, Deno and Bun: there
+ * workers can be unref'd; Deno's Web Workers would keep the process alive), else a module Web Worker.
+ */
 async function spawn(data: object, failed: (reason: string) => void): Promise<Spawned> {
   const STARTUP_MS = 30_000;
-  if (typeof globalThis.Worker === "function") {
+  if (!isNode()) {
     const url = URL.createObjectURL(new Blob([WORKER_SOURCE, WEB_MAIN], { type: "text/javascript" }));
-    const worker = new Worker(url);
+    const worker = new Worker(url, { type: "module" });
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`a worker did not start within ${STARTUP_MS} ms`)), STARTUP_MS);
       worker.onmessage = () => { clearTimeout(timer); URL.revokeObjectURL(url); resolve(); };

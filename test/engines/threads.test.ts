@@ -5,6 +5,9 @@
 // many instances created and disposed. Threads beyond the 2 cores here still run (slower), which is
 // what the identity tests need.
 import fc from "fast-check";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   QuantizedNetwork, calibrate, conv2d, createQkern, gemm, mobileNetV2, packConvWeights, packGemmWeights, syntheticImage, type Isa, type Qkern,
@@ -12,7 +15,8 @@ import {
 import { splitThreshold } from "../../src/kernels/split.js";
 import { liveNodeWorkers } from "../../src/runtime/threads.js";
 import { checkGemm, gemmCase } from "../support/gemm-check.js";
-import { buildCases, expectError, rng } from "../support/helpers.js";
+import { CHROMIUM, PAGE_HTML, bin, engineIt, importable, probe, root, runDriver, runPage, type Availability } from "../support/engines.js";
+import { buildCases, describeInDefaultRun, expectError, relaxedRun, rng } from "../support/helpers.js";
 
 const THREADED: readonly Isa[] = ["simd128", "relaxed"];
 const COUNTS = [2, 3, 4] as const;
@@ -194,3 +198,71 @@ async function settled(): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (liveNodeWorkers() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
+
+/**
+ * The engine workload: a GEMM large enough to split at the default threshold, at 1 and 2 threads
+ * (simd128), each output hashed; `emit` gets [{ threads, note, hash, splits }] for each.
+ */
+const engineWorkload = (qkern: string, emit: string): string => `import { createQkern, gemm, packGemmWeights } from ${JSON.stringify(qkern)};
+const out = [];
+for (const threads of [1, 2]) {
+  const qk = await createQkern({ isa: "simd128", threads });
+  const [m, k, n] = [200, 256, 130];
+  const a = qk.tensor(Int8Array.from({ length: m * k }, (_, i) => (i * 7919) % 256 - 128), [m, k], { quant: { scale: 0.02, zeroPoint: 1 } });
+  const b = qk.tensor(Int8Array.from({ length: k * n }, (_, i) => (i * 104729) % 255 - 127), [k, n], { quant: { scale: 0.01 } });
+  const y = gemm(a, packGemmWeights(b), { output: { dtype: "int8", scale: 0.4, zeroPoint: -3 } });
+  let hash = 0x811c9dc5;
+  for (const v of y.toArray()) hash = Math.imul(hash ^ (v & 255), 16777619) >>> 0;
+  out.push({ threads: qk.threads, note: qk.threadsNote, hash, splits: qk.rt.pool ? qk.rt.pool.calls : 0 });
+  if (threads === 1) qk.dispose(); // the threaded instance is left undisposed: the process must still exit
+}
+(${emit})(out);
+`;
+
+interface EngineRun { readonly threads: number; readonly note: string | null; readonly hash: number; readonly splits: number }
+
+/** Both runs gave the same bytes; the second ran on 2 threads and split, or fell back with `fallback` as the reason. */
+function expectThreaded(runs: readonly EngineRun[], fallback?: RegExp): void {
+  expect(runs.map((r) => r.threads)).toEqual([1, fallback ? 1 : 2]);
+  expect(runs[1]!.hash).toBe(runs[0]!.hash);
+  if (fallback) expect(runs[1]!.note).toMatch(fallback);
+  else expect(runs[1]!.splits).toBeGreaterThan(0);
+}
+
+const skipped: Availability = { ok: true, reason: "" }; // the relaxed run skips the whole describe
+const [deno, bun, chromium, playwright, esbuild]: Availability[] = relaxedRun ? Array<Availability>(5).fill(skipped) : await Promise.all([
+  probe(bin("deno"), ["--version"], "npm ci installs the npm package deno"),
+  probe(bin("bun"), ["--version"], "npm ci installs the npm package bun"),
+  probe(CHROMIUM, ["--version"], ".ci/run installs Debian's chromium: apt-get install -y chromium"),
+  importable("playwright-core"),
+  importable("esbuild"),
+]) as Availability[];
+
+describeInDefaultRun("threads · engines", () => {
+  const both = (...all: Availability[]): Availability => all.find((a) => !a.ok) ?? { ok: true, reason: "" };
+  const script = path.join(root, "build", "engines", "threads.mjs");
+  const writeScript = (): void => {
+    mkdirSync(path.dirname(script), { recursive: true });
+    writeFileSync(script, engineWorkload(pathToFileURL(path.join(root, "dist", "index.js")).href, "(r) => console.log(JSON.stringify(r))"));
+  };
+  engineIt("Deno (node:worker_threads) runs 2 threads, same bytes, and exits without dispose", deno!, async () => {
+    writeScript();
+    expectThreaded(await runDriver(bin("deno"), ["run", "-A", script]) as unknown as EngineRun[]);
+  });
+  engineIt("Bun (node:worker_threads) runs 2 threads, same bytes, and exits without dispose", bun!, async () => {
+    writeScript();
+    expectThreaded(await runDriver(bin("bun"), [script]) as unknown as EngineRun[]);
+  });
+  const page = async (headers: Record<string, string>): Promise<EngineRun[]> => {
+    const { build } = await import("esbuild");
+    const source = engineWorkload(path.join(root, "src", "index.ts"), "(r) => { globalThis.__qkern = r; }");
+    const bundle = await build({ stdin: { contents: source, resolveDir: root, sourcefile: "main.js" }, bundle: true, write: false, format: "esm", platform: "browser", target: "es2022", logLevel: "silent" });
+    return await runPage({ "/": ["text/html", PAGE_HTML], "/main.js": ["text/javascript", bundle.outputFiles[0]!.text] }, headers) as unknown as EngineRun[];
+  };
+  engineIt("Chromium, cross-origin-isolated page (COOP/COEP): 2 threads on Web Workers, same bytes", both(chromium!, playwright!, esbuild!), async () => {
+    expectThreaded(await page({ "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" }));
+  });
+  engineIt("Chromium, page without isolation: one thread, and the reason", both(chromium!, playwright!, esbuild!), async () => {
+    expectThreaded(await page({}), /SharedArrayBuffer is not available .*cross-origin isolated/);
+  });
+});
