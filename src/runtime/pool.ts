@@ -8,6 +8,10 @@
 // sharing) and one shared Float64Array of arguments:
 //   SEQ      the caller stores a new sequence number after writing the arguments, then notifies;
 //            the worker spins briefly, then Atomics.wait()s on it. STOP (-1) ends the worker.
+//   CLAIM    whoever runs the job first stores its sequence number by compare-and-swap: the worker
+//            when it wakes, or the caller when it has finished its own share and the worker has not
+//            begun (a worker that the OS has not scheduled yet, on a busy machine: the caller runs
+//            that share itself instead of spinning, so a split is never much slower than none);
 //   STARTED  the worker stores the sequence number when it takes the job;
 //   DONE     ... and when the job has finished (STATUS: 0 ok, 1 threw; the message in MSG).
 // Only the workers given a job are woken, so an idle one never runs a stale job. The caller waits by
@@ -29,6 +33,7 @@ export const SEQ = 0;
 export const DONE = 1;
 export const STATUS = 2;
 export const STARTED = 3;
+export const CLAIM = 4;
 export const STOP = -1;
 /** Export indices of the test hooks: the worker throws, or the worker exits without answering. */
 export const HOOK_THROW = -1;
@@ -78,6 +83,10 @@ export class ThreadPool {
   testHook: "throw" | "exit" | null = null;
   /** @internal Split calls run so far (tests check that a network really splits). */
   calls = 0;
+  /** @internal Worker shares the caller ran itself because the worker had not begun them. */
+  stolen = 0;
+  /** @internal Tests: false makes the caller always wait for the workers (so that they run every share). */
+  steal = true;
   /** @internal How long a worker may take to start a job or (beyond the caller's own share) finish it. */
   timeoutMs = 10_000;
 
@@ -127,7 +136,22 @@ export class ThreadPool {
       ownError = e;
     }
     const ownMs = performance.now() - t0;
-    const error = this.join(seq, jobs, ownMs);
+    const taken = new Array<boolean>(jobs).fill(false);
+    if (this.steal) {
+      for (let w = 0; w < jobs && ownError === null; w++) {
+        const at = w * SLOT_INTS + CLAIM;
+        const claimed = Atomics.load(ctrl, at);
+        if (args[w * SLOT_ARGS]! < 0 || claimed === seq || Atomics.compareExchange(ctrl, at, claimed, seq) !== claimed) continue;
+        this.stolen++;
+        taken[w] = true;
+        try {
+          own(...argLists[w + 1]!);
+        } catch (e) {
+          ownError = e;
+        }
+      }
+    }
+    const error = this.join(seq, jobs, ownMs, taken);
     if (ownError !== null) throw ownError;
     if (error !== null) {
       this.failure = error;
@@ -135,12 +159,13 @@ export class ThreadPool {
     }
   }
 
-  /** Waits for workers 0..jobs-1 to finish job `seq`; returns the first failure, or null. */
-  private join(seq: number, jobs: number, ownMs: number): string | null {
+  /** Waits for workers 0..jobs-1 (except the shares `taken` by the caller) to finish job `seq`; returns the first failure, or null. */
+  private join(seq: number, jobs: number, ownMs: number, taken: readonly boolean[]): string | null {
     const { ctrl } = this.shared;
     let failure: string | null = null;
     for (let w = 0; w < jobs; w++) {
       const base = w * SLOT_INTS;
+      if (taken[w]) continue;
       let spins = 0;
       const start = performance.now();
       for (;;) {

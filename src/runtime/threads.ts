@@ -6,12 +6,12 @@
 // (assembly/common/threads.ts), says it is ready, and then only runs the jobs of the pool protocol (src/runtime/pool.ts). Node-style workers (Node, Deno, Bun) are
 // unref'd: an instance that is never disposed does not keep the process alive.
 
-import { DONE, HOOK_EXIT, HOOK_THROW, MSG_CHARS, SEQ, SLOT_ARGS, SLOT_INTS, STARTED, STATUS, STOP, ThreadPool, poolShared, type WorkerHandle } from "./pool.js";
+import { CLAIM, DONE, HOOK_EXIT, HOOK_THROW, MSG_CHARS, SEQ, SLOT_ARGS, SLOT_INTS, STARTED, STATUS, STOP, ThreadPool, poolShared, type WorkerHandle } from "./pool.js";
 import type { Isa } from "./load.js";
 
 /** The worker's program (plain JavaScript; it runs as a Node eval worker or a Web Worker). */
 const WORKER_SOURCE = `"use strict";
-const SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, STARTED = ${STARTED}, STOP = ${STOP};
+const SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, STARTED = ${STARTED}, CLAIM = ${CLAIM}, STOP = ${STOP};
 const HOOK_THROW = ${HOOK_THROW}, HOOK_EXIT = ${HOOK_EXIT}, MSG_CHARS = ${MSG_CHARS};
 function serve(d, ready, exit) {
   const ex = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
@@ -26,6 +26,8 @@ function serve(d, ready, exit) {
     if (s === seen) { Atomics.wait(ctrl, c + SEQ, seen); continue; }
     seen = s;
     if (s === STOP) break;
+    const claimed = Atomics.load(ctrl, c + CLAIM);
+    if (claimed === s || Atomics.compareExchange(ctrl, c + CLAIM, claimed, s) !== claimed) continue;
     Atomics.store(ctrl, c + STARTED, s);
     let status = 0;
     try {

@@ -66,10 +66,23 @@ for (const c of buildCases().filter((b) => THREADED.includes(b.isa))) {
 
     it("gemm: identical bytes at 2, 3 and 4 threads, every call split (uneven rows, every stage)", () => {
       splitThreshold.gemmMacs = 0;
+      // Without stealing every worker runs its share; with it (the default) the caller may run shares
+      // of workers that have not begun: both must give the same bytes.
+      const calls = () => [...many.values()].map((qk) => qk.rt.pool!.calls);
+      const before = calls();
       fc.assert(fc.property(gemmCase(), (x) => {
         const want = checkGemm(one, x);
-        for (const qk of many.values()) expect(checkGemm(qk, x)).toEqual(want);
-      }), { numRuns: 60, seed: 16 });
+        for (const steal of [false, true]) {
+          for (const qk of many.values()) {
+            const pool = qk.rt.pool!;
+            pool.steal = steal;
+            const stolen = pool.stolen;
+            expect(checkGemm(qk, x)).toEqual(want);
+            if (!steal) expect(pool.stolen, "no share stolen with steal = false").toBe(stolen);
+          }
+        }
+      }), { numRuns: 50, seed: 16 });
+      calls().forEach((n, i) => expect(n - before[i]!, "split calls").toBeGreaterThan(20));
       splitThreshold.gemmMacs = GEMM_DEFAULT;
     });
 
