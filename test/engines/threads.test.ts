@@ -160,6 +160,19 @@ describe.skipIf(threadedIsa() === null)("threads · faults and lifetime", () => 
     }
   };
 
+  it("'auto' runs min(4, cores) threads; guard mode checks split calls too", async () => {
+    const { availableParallelism } = await import("node:os");
+    const auto = await createQkern({ isa, threads: "auto" });
+    expect(auto.threads).toBe(Math.min(4, availableParallelism()));
+    auto.dispose();
+    const guarded = await createQkern({ isa, threads: 2, guard: true });
+    const plain = await createQkern({ isa });
+    const calls = guarded.rt.pool!.calls;
+    expect(splitGemm(guarded)).toEqual(splitGemm(plain));
+    expect(guarded.rt.pool!.calls).toBe(calls + 1);
+    guarded.dispose();
+  });
+
   it("a worker that throws becomes a QkernError on the caller; the instance goes on with one thread", async () => {
     const qk = await createQkern({ isa, threads: 2 });
     const want = splitGemm(qk);
