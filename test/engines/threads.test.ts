@@ -42,6 +42,38 @@ describe("createQkern threads option", () => {
   });
 });
 
+describe("threads · builds", () => {
+  // The relaxed builds compile only in the relaxed run (Node 20 flags): their import checks run there.
+  it("the threaded builds have no data section and import a shared memory; the single-thread builds import none", async () => {
+    const { readFile } = await import("node:fs/promises");
+    for (const name of ["simd128-mt", "relaxed-mt", "scalar", "simd128", "relaxed"]) {
+      const bytes = new Uint8Array(await readFile(path.join(root, "build", `qkern.${name}.wasm`)));
+      const ids: number[] = [];
+      for (let at = 8; at < bytes.length;) {
+        const id = bytes[at++]!;
+        let size = 0;
+        for (let shift = 0; ; shift += 7) {
+          const b = bytes[at++]!;
+          size += (b & 0x7f) * 2 ** shift;
+          if (b < 0x80) break;
+        }
+        ids.push(id);
+        at += size;
+      }
+      if (name.endsWith("-mt")) expect(ids.filter((id) => id === 11 || id === 12), `${name}: data sections`).toEqual([]);
+      if (!WebAssembly.validate(bytes)) continue;
+      const module = await WebAssembly.compile(bytes);
+      const memoryImports = WebAssembly.Module.imports(module).filter((i) => i.kind === "memory");
+      if (name.endsWith("-mt")) {
+        expect(memoryImports.map((i) => `${i.module}.${i.name}`), name).toEqual(["env.memory"]);
+        expect(() => new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 2, maximum: 65536 }) } }), `${name} needs a shared memory`).toThrow();
+      } else {
+        expect(memoryImports, name).toEqual([]);
+      }
+    }
+  });
+});
+
 for (const c of buildCases().filter((b) => THREADED.includes(b.isa))) {
   describe.skipIf(c.skip)(`threads · ${c.title}`, () => {
     let one: Qkern;
