@@ -43,6 +43,11 @@ export interface Context {
   readonly quick: boolean;
   /** One instance per qkern build this process runs. */
   readonly qkerns: readonly Qkern[];
+  /**
+   * Threaded instances (`--threads 1,2,...`: each count above 1, for each SIMD build), empty by
+   * default; the gemm and e2e suites time them beside `qkerns`, in rows named `<variant>·<n>t`.
+   */
+  readonly threaded: readonly Qkern[];
   /** onnxruntime-web (wasm backend, one thread), loaded on first use. */
   ort(): Promise<Ort>;
   /** tfjs-core with the wasm backend (one thread), initialised on first use. */

@@ -1,4 +1,4 @@
-// Entry of `npm run bench [-- --suite NAME] [--quick] [--json FILE]` (FILE.json, default
+// Entry of `npm run bench [-- --suite NAME] [--quick] [--json FILE] [--threads 1,2]` (FILE.json, default
 // build/bench/results.json, plus the chart FILE.svg and the summary table FILE.md from bench/chart.ts
 // and report.ts): one qkern instance per build
 // this engine runs, then for every case of every chosen suite: setup (with correctness checks),
@@ -51,7 +51,7 @@ const FULL_BY_SUITE: Readonly<Record<string, MeasureOptions>> = {
 };
 
 function usage(): string {
-  return `usage: npm run bench -- [--suite NAME]... [--quick] [--json FILE]\nsuites: ${SUITES.map((s) => s.name).join(', ')}`;
+  return `usage: npm run bench -- [--suite NAME]... [--quick] [--json FILE] [--threads 1,2,...]\nsuites: ${SUITES.map((s) => s.name).join(', ')}`;
 }
 
 async function main(): Promise<number> {
@@ -60,6 +60,7 @@ async function main(): Promise<number> {
       suite: { type: 'string', multiple: true },
       quick: { type: 'boolean', default: false },
       json: { type: 'string' },
+      threads: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -74,6 +75,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const suites = SUITES.filter((s) => wanted.includes(s.name));
+  const counts = (values.threads ?? '1').split(',').map(Number);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1)) {
+    console.error(`--threads takes thread counts, e.g. 1,2; got ${values.threads}\n${usage()}`);
+    return 2;
+  }
   const quick = values.quick === true;
   const opts = quick ? QUICK : FULL;
 
@@ -83,6 +89,15 @@ async function main(): Promise<number> {
   if (found.relaxedSimd) isas.push('relaxed');
   const qkerns: Qkern[] = [];
   for (const isa of isas) qkerns.push(await createQkern({ isa }));
+  // Threaded instances of the SIMD builds (the gemm and e2e suites time them; docs/threads.md).
+  const threaded: Qkern[] = [];
+  for (const n of counts.filter((c) => c > 1)) {
+    for (const isa of isas.filter((i) => i !== 'scalar')) {
+      const qk = await createQkern({ isa, threads: n });
+      if (qk.threads === n) threaded.push(qk);
+      else console.log(`qkern/${isa} at ${n} threads unavailable: ${qk.threadsNote ?? 'unknown'}`);
+    }
+  }
 
   const m = meta();
   console.log(envLine(m, isas));
@@ -104,6 +119,7 @@ async function main(): Promise<number> {
       const ctx: Context = {
         quick,
         qkerns,
+        threaded,
         ort: () => (ortP ??= loadOrt()),
         tfjs: () => (tfjsP ??= initTfjs()),
         check(variant, who, mismatches, total) {
@@ -133,6 +149,7 @@ async function main(): Promise<number> {
     console.log(`(${suite.name}: ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s)`);
   }
 
+  for (const qk of threaded) qk.dispose();
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const json = values.json ?? 'build/bench/results.json';
   writeFileSync(json, JSON.stringify({ meta: m, results }, null, 2) + '\n');

@@ -5,6 +5,7 @@ import { Qkern } from "./qkern.js";
 import { detect } from "./runtime/detect.js";
 import { ISAS, compileBuild, type Isa } from "./runtime/load.js";
 import { Runtime } from "./runtime/runtime.js";
+import { hardwareThreads, startThreads, threadsUnavailable } from "./runtime/threads.js";
 
 /** Options of `createQkern`. */
 export interface CreateOptions {
@@ -26,6 +27,15 @@ export interface CreateOptions {
    * QkernError with op `guard`. Results are unchanged; calls are slower, so use it in tests.
    */
   readonly guard?: boolean;
+  /**
+   * Threads that run the split ops (docs/threads.md): a number (1 to 64), or `auto`: min(4, cores)
+   * where the engine has SharedArrayBuffer and workers. Default 1 (today, until every op splits;
+   * `auto` is opt-in). More than 1 runs the threaded variant of the simd128 or relaxed build on
+   * shared memory with a pool of workers; where that is not possible the instance runs on one
+   * thread and `qk.threadsNote` says why. End the workers with `qk.dispose()` (an instance that is
+   * never disposed does not keep Node alive). Results are identical for every thread count.
+   */
+  readonly threads?: number | "auto";
 }
 
 /**
@@ -54,18 +64,59 @@ export async function createQkern(options: CreateOptions = {}): Promise<Qkern> {
   if (module !== undefined && !(module instanceof WebAssembly.Module)) {
     throw new QkernError(op, "options.module", "must be a WebAssembly.Module");
   }
+  const threads = options.threads ?? 1;
+  if (threads !== "auto" && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+    throw new QkernError(op, "options.threads", `must be an integer from 1 to 64 or 'auto', got ${String(threads)}`);
+  }
   if (module === undefined) {
     const isa = requested === "auto" ? bestIsa() : requested;
     checkSupported(isa);
+    if (threads !== 1) {
+      const threaded = await createThreaded(isa, threads, guard);
+      if (threaded instanceof Qkern) return threaded;
+      module = await compileBuild(isa);
+      const qk = await instantiate(module, requested, guard);
+      qk.rt.threadsNote = threaded;
+      return qk;
+    }
     module = await compileBuild(isa);
+  } else if (threads !== 1) {
+    const qk = await instantiate(module, requested, guard);
+    qk.rt.threadsNote = "options.module is a single-thread build: threads need the threaded builds qkern compiles itself";
+    return qk;
   }
-  const instance = await WebAssembly.instantiate(module, {});
+  return instantiate(module, requested, guard);
+}
+
+async function instantiate(module: object, requested: "auto" | Isa, guard: boolean): Promise<Qkern> {
+  const op = "createQkern";
+  const instance = await WebAssembly.instantiate(module as WebAssembly.Module, {});
   const rt = new Runtime(instance.exports as Record<string, unknown>, guard);
   if (requested !== "auto" && rt.isa !== requested) {
     throw new QkernError(op, "options.module", `is the ${rt.isa} build, but options.isa asks for ${requested}`);
   }
   checkSupported(rt.isa);
   return new Qkern(rt);
+}
+
+/** A threaded instance, or the reason why there can be none (the caller then makes a single-thread one). */
+async function createThreaded(isa: Isa, threads: number | "auto", guard: boolean): Promise<Qkern | string> {
+  const unavailable = threadsUnavailable(isa);
+  if (unavailable !== null) return unavailable;
+  const cores = await hardwareThreads();
+  const wanted = threads === "auto" ? Math.min(4, cores) : threads;
+  if (wanted === 1) return `the engine reports ${cores} core${cores === 1 ? "" : "s"}`;
+  let rt: Runtime | undefined;
+  try {
+    const t = await startThreads(isa as "simd128" | "relaxed", wanted - 1, (exports) => {
+      rt = new Runtime(exports, guard);
+      return (bytes) => rt!.allocThreadScratch(bytes);
+    }, (reason) => rt?.dropPool(`a worker failed (${reason}); running on one thread`));
+    rt!.pool = t.pool;
+    return new Qkern(rt!);
+  } catch (e) {
+    return `the workers could not start: ${(e as Error).message}`;
+  }
 }
 
 function bestIsa(): Isa {

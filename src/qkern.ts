@@ -117,6 +117,47 @@ export class Qkern {
     return this.make("zeros", dtype, shape, options, true);
   }
 
+  /**
+   * Threads that run the split ops: 1, or 1 + the workers of a threaded instance
+   * (`createQkern({ threads })`, docs/threads.md). Drops to 1 after `dispose()` or if a worker fails.
+   *
+   * @example
+   * ```ts
+   * const qk = await createQkern({ threads: 2 });
+   * console.log(qk.threads, qk.threadsNote);  // 2 null (or 1 and the reason)
+   * qk.dispose();
+   * ```
+   */
+  get threads(): number {
+    return this.rt.threads;
+  }
+
+  /** Why the instance runs fewer threads than `createQkern` asked for (no SharedArrayBuffer, scalar build, ...), or null. */
+  get threadsNote(): string | null {
+    return this.rt.threadsNote;
+  }
+
+  /**
+   * Ends the instance's worker threads (a no-op for one thread). Tensors stay usable; later ops run
+   * on the calling thread. The memory itself is released when the instance is no longer referenced.
+   *
+   * @example
+   * ```ts
+   * const qk = await createQkern({ threads: 'auto' });
+   * // ... ops ...
+   * qk.dispose();
+   * console.log(qk.threads);  // 1
+   * ```
+   */
+  dispose(): void {
+    this.rt.dropPool(this.rt.pool === null ? null : "disposed");
+  }
+
+  /** Same as `dispose()`, for `using qk = await createQkern(...)`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Bytes and allocations in use, the scratch workspace, and the reserved linear memory. */
   memoryStats(): MemoryStats {
     return this.rt.stats();

@@ -8,6 +8,7 @@
 //   3 OH 4 OW 5 KH 6 KW 7 strideH 8 strideW 9 dilationH 10 dilationW 11 padTop 12 padLeft
 //   13 inputRowStride (bytes per input row = W·C·elem) 14 outRowStride (bytes) 15 unused
 // The G_* constants are the byte offsets of these fields.
+import { perThread } from "./threads";
 
 // @ts-ignore: decorator
 @inline export const G_H: usize = 0;
@@ -58,7 +59,7 @@ export const TAP_OFFSETS = memory.data(4 * 1024, 16);
   const kh = load<i32>(geom, G_KH);
   const kw = load<i32>(geom, G_KW);
   const rowStride = <usize>load<i32>(geom, G_IN_ROW);
-  let at = TAP_OFFSETS;
+  let at = perThread(TAP_OFFSETS);
   for (let y = 0; y < kh; y++) {
     for (let x = 0; x < kw; x++) {
       store<usize>(at, <usize>(y * load<i32>(geom, G_DH)) * rowStride + <usize>(x * load<i32>(geom, G_DW)) * c * esize);
@@ -87,7 +88,7 @@ export const TAP_OFFSETS = memory.data(4 * 1024, 16);
   if (ih0 >= 0 && iw0 >= 0 && ih0 + (kh - 1) * dh < h && iw0 + (kw - 1) * dw < w) {
     const base = input + <usize>ih0 * <usize>load<i32>(geom, G_IN_ROW) + <usize>iw0 * <usize>load<i32>(geom, G_C) * esize;
     for (let t = 0; t < taps; t++) {
-      store<usize>(ptrs + (<usize>t << alignof<usize>()), base + load<usize>(TAP_OFFSETS + (<usize>t << alignof<usize>())));
+      store<usize>(ptrs + (<usize>t << alignof<usize>()), base + load<usize>(perThread(TAP_OFFSETS) + (<usize>t << alignof<usize>())));
     }
     store<usize>(ptrs + (<usize>taps << alignof<usize>()), zrow);
     return;

@@ -4,6 +4,7 @@
 
 import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, prepareTaps, tapPointers } from "../common/conv_geometry";
 import { dwTileBytesF32 } from "./layout";
+import { perThread } from "../common/threads";
 
 const PTRS = memory.data(4 * 1024, 16);
 
@@ -19,12 +20,12 @@ export function f32_dwconv_minmax_anyp1c__scalar(input: usize, zrow: usize, out:
   prepareTaps(geom, 4);
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
-      tapPointers(geom, input, zrow, y, x, 4, PTRS);
+      tapPointers(geom, input, zrow, y, x, 4, perThread(PTRS));
       const o = out + <usize>y * outRow + <usize>x * <usize>c * 4;
       for (let ch: u32 = 0; ch < c; ch++) {
         const tile = weights + <usize>(ch >> 4) * tileBytes + (<usize>(ch & 15) << 2);
         let acc = load<f32>(tile);
-        let pp = PTRS;
+        let pp = perThread(PTRS);
         let wp = tile + 64;
         for (let p: u32 = 0; p < taps; p++) {
           acc = acc + load<f32>(load<usize>(pp) + (<usize>ch << 2)) * load<f32>(wp);

@@ -9,6 +9,7 @@
 
 import { G_C, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, prepareTaps, tapPointers } from "../common/conv_geometry";
 import { dwTileBytesF32 } from "./layout";
+import { perThread } from "../common/threads";
 
 const PTRS = memory.data(4 * 1024, 16);
 const SCRATCH = memory.data(64, 16);
@@ -27,7 +28,7 @@ const SCRATCH = memory.data(64, 16);
   prepareTaps(geom, 4);
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
-      tapPointers(geom, input, zrow, y, x, 4, PTRS);
+      tapPointers(geom, input, zrow, y, x, 4, perThread(PTRS));
       let o = out + <usize>y * outRow + <usize>x * <usize>c * 4;
       let pw = weights;
       for (let t: u32 = 0; t < tiles; t++) {
@@ -38,7 +39,7 @@ const SCRATCH = memory.data(64, 16);
         let v3 = v128.load(pw, 48);
         const nc = min<u32>(16, c - (t << 4));
         if (nc == 16) {
-          let pp = PTRS;
+          let pp = perThread(PTRS);
           let wp = pw + 64;
           for (let p: u32 = 0; p < taps; p++) {
             const i = load<usize>(pp) + c0;
@@ -52,7 +53,7 @@ const SCRATCH = memory.data(64, 16);
         } else {
           // Last, partial tile: read only the 4-float groups that hold channels, so the over-read
           // past the pixel stays under 16 bytes (the readable slack every buffer has).
-          let pp = PTRS;
+          let pp = perThread(PTRS);
           let wp = pw + 64;
           for (let p: u32 = 0; p < taps; p++) {
             const i = load<usize>(pp) + c0;
@@ -74,11 +75,11 @@ const SCRATCH = memory.data(64, 16);
           v128.store(o, v2, 32);
           v128.store(o, v3, 48);
         } else {
-          v128.store(SCRATCH, v0);
-          v128.store(SCRATCH, v1, 16);
-          v128.store(SCRATCH, v2, 32);
-          v128.store(SCRATCH, v3, 48);
-          memory.copy(o, SCRATCH, <usize>nc << 2);
+          v128.store(perThread(SCRATCH), v0);
+          v128.store(perThread(SCRATCH), v1, 16);
+          v128.store(perThread(SCRATCH), v2, 32);
+          v128.store(perThread(SCRATCH), v3, 48);
+          memory.copy(o, perThread(SCRATCH), <usize>nc << 2);
         }
         o += 64;
         pw += tileBytes;

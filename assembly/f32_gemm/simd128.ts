@@ -1,6 +1,7 @@
 // simd128 float32 GEMM, tile 4×8: per k, one f32 of each of 4 rows broadcast (load32_splat)
 // against 8 packed columns (two vectors), mul then add (same order and rounding as scalar.ts).
 // Exports as in scalar.ts.
+import { perThread } from "../common/threads";
 
 const SCRATCH = memory.data(32, 16);
 
@@ -12,9 +13,9 @@ const SCRATCH = memory.data(32, 16);
     v128.store(out, lo);
     v128.store(out, hi, 16);
   } else {
-    v128.store(SCRATCH, lo);
-    v128.store(SCRATCH, hi, 16);
-    memory.copy(out, SCRATCH, <usize>nc << 2);
+    v128.store(perThread(SCRATCH), lo);
+    v128.store(perThread(SCRATCH), hi, 16);
+    memory.copy(out, perThread(SCRATCH), <usize>nc << 2);
   }
 }
 

@@ -8,6 +8,7 @@
 // Export `im2col_any__scalar(input, zrow, out, geom, esize)`.
 
 import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OW, G_PL, G_PT, G_SH, G_SW, G_W, prepareTaps, tapPointers } from "../common/conv_geometry";
+import { perThread } from "../common/threads";
 
 const PTRS = memory.data(4 * 1024, 16);
 
@@ -55,9 +56,9 @@ export function im2col_any__scalar(input: usize, zrow: usize, out: usize, geom: 
         }
         continue;
       }
-      tapPointers(geom, input, zrow, y, x, esize, PTRS);
+      tapPointers(geom, input, zrow, y, x, esize, perThread(PTRS));
       for (let t: usize = 0; t < taps; t++) {
-        copySmall(out, load<usize>(PTRS + (t << alignof<usize>())), c);
+        copySmall(out, load<usize>(perThread(PTRS) + (t << alignof<usize>())), c);
         out += c;
       }
     }

@@ -1,6 +1,7 @@
 // SIMD output stages, 4 lanes at a time; bit-identical to scalar.ts (see the proofs there).
 
 import { OUT_ARRAYS, OUT_QMAX, OUT_QMIN, OUT_ZP, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32 } from "./params";
+import { perThread } from "../common/threads";
 
 const SCRATCH = memory.data(32, 16);
 /** Per-call stage constants (stageConsts), read back into locals by the kernels. */
@@ -101,14 +102,14 @@ export const CONSTS = memory.data(64, 16);
     const qmin = load<i32>(params, OUT_QMIN);
     const qmax = load<i32>(params, OUT_QMAX);
     if (stage == STAGE_FP32) {
-      v128.store(CONSTS, f32x4.splat(<f32>(qmin - zp)));
-      v128.store(CONSTS, f32x4.splat(<f32>(qmax - zp)), 16);
-      v128.store(CONSTS, f32x4.splat(MAGIC_F32), 32);
-      v128.store(CONSTS, i32x4.splat(MAGIC_F32_BITS - zp), 48);
+      v128.store(perThread(CONSTS), f32x4.splat(<f32>(qmin - zp)));
+      v128.store(perThread(CONSTS), f32x4.splat(<f32>(qmax - zp)), 16);
+      v128.store(perThread(CONSTS), f32x4.splat(MAGIC_F32), 32);
+      v128.store(perThread(CONSTS), i32x4.splat(MAGIC_F32_BITS - zp), 48);
     } else {
-      v128.store(CONSTS, f64x2.splat(<f64>(qmin - zp)));
-      v128.store(CONSTS, f64x2.splat(<f64>(qmax - zp)), 16);
-      v128.store(CONSTS, f64x2.splat(MAGIC_F64 + <f64>zp), 32);
+      v128.store(perThread(CONSTS), f64x2.splat(<f64>(qmin - zp)));
+      v128.store(perThread(CONSTS), f64x2.splat(<f64>(qmax - zp)), 16);
+      v128.store(perThread(CONSTS), f64x2.splat(MAGIC_F64 + <f64>zp), 32);
     }
   }
 }
@@ -128,9 +129,9 @@ export const CONSTS = memory.data(64, 16);
       v128.store(out, lo);
       v128.store(out, hi, 16);
     } else {
-      v128.store(SCRATCH, lo);
-      v128.store(SCRATCH, hi, 16);
-      memory.copy(out, SCRATCH, <usize>nc << 2);
+      v128.store(perThread(SCRATCH), lo);
+      v128.store(perThread(SCRATCH), hi, 16);
+      memory.copy(out, perThread(SCRATCH), <usize>nc << 2);
     }
     return;
   }
@@ -150,8 +151,8 @@ export const CONSTS = memory.data(64, 16);
   if (nc == 8) {
     v128.store64_lane(out, bytes, 0);
   } else {
-    v128.store(SCRATCH, bytes);
-    memory.copy(out, SCRATCH, nc);
+    v128.store(perThread(SCRATCH), bytes);
+    memory.copy(out, perThread(SCRATCH), nc);
   }
 }
 
@@ -190,9 +191,9 @@ export const CONSTS = memory.data(64, 16);
     v128.store64_lane(out0, bytes, 0);
     v128.store64_lane(out1, bytes, 1);
   } else {
-    v128.store(SCRATCH, bytes);
-    memory.copy(out0, SCRATCH, nc);
-    memory.copy(out1, SCRATCH + 8, nc);
+    v128.store(perThread(SCRATCH), bytes);
+    memory.copy(out0, perThread(SCRATCH), nc);
+    memory.copy(out1, perThread(SCRATCH) + 8, nc);
   }
 }
 
@@ -224,7 +225,7 @@ export const CONSTS = memory.data(64, 16);
   if (nc == 16) {
     v128.store(out, bytes);
   } else {
-    v128.store(SCRATCH, bytes);
-    memory.copy(out, SCRATCH, nc);
+    v128.store(perThread(SCRATCH), bytes);
+    memory.copy(out, perThread(SCRATCH), nc);
   }
 }

@@ -18,6 +18,7 @@
 
 import { accumulate } from "../common/simd128_block_epilogue";
 import { blockAt, qsumTable } from "./layout";
+import { perThread } from "../common/threads";
 
 const FACC = memory.data(128, 16);
 
@@ -95,7 +96,7 @@ export function qb4_gemm_dequant_4x8c2__simd128(
       const za1 = rows > 1 ? load<i32>(azp + (<usize>r0 << 2), 4) : 0;
       const za2 = rows > 2 ? load<i32>(azp + (<usize>r0 << 2), 8) : 0;
       const za3 = rows > 3 ? load<i32>(azp + (<usize>r0 << 2), 12) : 0;
-      for (let i: usize = 0; i < 128; i += 16) v128.store(FACC + i, zero);
+      for (let i: usize = 0; i < 128; i += 16) v128.store(perThread(FACC) + i, zero);
       let pw = scratch;
       let as0 = ascale + ((<usize>r0 * nb) << 2);
       // Rows past M reuse row r0's activation scales (their sums are not stored).
@@ -131,17 +132,17 @@ export function qb4_gemm_dequant_4x8c2__simd128(
         const shi = v128.load(scales + (<usize>b << 5), 16);
         const qlo = q0 + (<usize>b << 4);
         const qhi = q1 + (<usize>b << 4);
-        rowBlockEnd(vacc0x0123, vacc0x4567, za0, qlo, qhi, slo, shi, as0, FACC);
-        rowBlockEnd(vacc1x0123, vacc1x4567, za1, qlo, qhi, slo, shi, as0 + rstep1, FACC + 32);
-        rowBlockEnd(vacc2x0123, vacc2x4567, za2, qlo, qhi, slo, shi, as0 + rstep2, FACC + 64);
-        rowBlockEnd(vacc3x0123, vacc3x4567, za3, qlo, qhi, slo, shi, as0 + rstep3, FACC + 96);
+        rowBlockEnd(vacc0x0123, vacc0x4567, za0, qlo, qhi, slo, shi, as0, perThread(FACC));
+        rowBlockEnd(vacc1x0123, vacc1x4567, za1, qlo, qhi, slo, shi, as0 + rstep1, perThread(FACC) + 32);
+        rowBlockEnd(vacc2x0123, vacc2x4567, za2, qlo, qhi, slo, shi, as0 + rstep2, perThread(FACC) + 64);
+        rowBlockEnd(vacc3x0123, vacc3x4567, za3, qlo, qhi, slo, shi, as0 + rstep3, perThread(FACC) + 96);
         as0 += 4;
       }
       // + bias (or + 0, as storeF32), rows and columns that exist.
       const vb0 = bias != 0 ? v128.load(bias + (<usize>col << 2)) : zero;
       const vb1 = bias != 0 && nc > 4 ? v128.load(bias + (<usize>col << 2), 16) : zero;
       for (let r: u32 = 0; r < rows; r++) {
-        const f = FACC + (<usize>r << 5);
+        const f = perThread(FACC) + (<usize>r << 5);
         v128.store(f, f32x4.add(v128.load(f), vb0));
         v128.store(f, f32x4.add(v128.load(f, 16), vb1), 16);
         memory.copy(out + <usize>(r0 + r) * ldo + (<usize>col << 2), f, <usize>nc << 2);

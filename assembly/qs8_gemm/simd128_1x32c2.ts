@@ -9,6 +9,7 @@ import { OUT_CHANNELS, STAGE_DEQUANT, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32,
 import { CONSTS, stageConsts } from "../output/simd128";
 import { storeAcc } from "../common/simd128_gemm_store";
 import { BLOCK_HEADER, blockBytes } from "./layout";
+import { perThread } from "../common/threads";
 
 /**
  * Output stage for one row of 8 accumulators (columns col..col+7, nc of them valid) at `out`:
@@ -35,10 +36,10 @@ import { BLOCK_HEADER, blockBytes } from "./layout";
   const sa: f32 = stage == STAGE_DEQUANT ? load<f32>(rowScale) : 0;
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
   stageConsts(stage, params);
-  const k0 = v128.load(CONSTS);
-  const k1 = v128.load(CONSTS, 16);
-  const k2 = v128.load(CONSTS, 32);
-  const k3 = v128.load(CONSTS, 48);
+  const k0 = v128.load(perThread(CONSTS));
+  const k1 = v128.load(perThread(CONSTS), 16);
+  const k2 = v128.load(perThread(CONSTS), 32);
+  const k3 = v128.load(perThread(CONSTS), 48);
   let j: u32 = 0;
   for (; j + 4 <= blocks; j += 4) {
     const blk0 = w + <usize>j * bb;

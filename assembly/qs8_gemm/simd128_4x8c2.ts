@@ -14,6 +14,7 @@ import { OUT_CHANNELS, STAGE_DEQUANT, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32,
 import { CONSTS, stageConsts, store8, store8x2 } from "../output/simd128";
 import { storeAcc } from "../common/simd128_gemm_store";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
+import { perThread } from "../common/threads";
 
 const L2_CHUNK: usize = 128 * 1024;
 /** Packed B up to this size is kept whole in L1 (x86 and Arm cores have ≥ 32 KB L1d). */
@@ -118,10 +119,10 @@ const L1_B_BYTES: usize = 16 * 1024;
   const blocks = (n + 7) >> 3;
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
   stageConsts(stage, params);
-  const k0 = v128.load(CONSTS);
-  const k1 = v128.load(CONSTS, 16);
-  const k2 = v128.load(CONSTS, 32);
-  const k3 = v128.load(CONSTS, 48);
+  const k0 = v128.load(perThread(CONSTS));
+  const k1 = v128.load(perThread(CONSTS), 16);
+  const k2 = v128.load(perThread(CONSTS), 32);
+  const k3 = v128.load(perThread(CONSTS), 48);
   if (<usize>blocks * bb <= L1_B_BYTES) {
     // All of B stays in L1 (small K·N, e.g. expanding 1×1 convs): rows outer, so each A group is
     // read once and every output row is written front to back.

@@ -9,6 +9,7 @@
 
 import { OUT_ARRAYS, OUT_CHANNELS, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
 import { CONSTS, narrowToBytes, requantFixedX4, requantFp32x4, stageConsts } from "../output/simd128";
+import { perThread } from "../common/threads";
 
 // @ts-ignore: decorator
 @inline function stage4(stage: i32, acc: v128, col: u32, params: usize, cp: usize, k0: v128, k1: v128, k2: v128, k3: v128): v128 {
@@ -25,10 +26,10 @@ import { CONSTS, narrowToBytes, requantFixedX4, requantFp32x4, stageConsts } fro
   const esize: usize = stage == STAGE_INT32 ? 4 : 1;
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
   stageConsts(stage, params);
-  const k0 = v128.load(CONSTS);
-  const k1 = v128.load(CONSTS, 16);
-  const k2 = v128.load(CONSTS, 32);
-  const k3 = v128.load(CONSTS, 48);
+  const k0 = v128.load(perThread(CONSTS));
+  const k1 = v128.load(perThread(CONSTS), 16);
+  const k2 = v128.load(perThread(CONSTS), 32);
+  const k3 = v128.load(perThread(CONSTS), 48);
   for (let r: u32 = 0; r < m; r += 8) {
     const rows = min<u32>(8, m - r);
     const g0 = a + <usize>(r >> 2) * gstride;

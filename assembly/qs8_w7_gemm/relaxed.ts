@@ -29,11 +29,16 @@ import { OUT_CHANNELS, STAGE_DEQUANT, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32,
 import { CONSTS, stageConsts } from "../output/simd128";
 import { storeAcc } from "../common/simd128_gemm_store";
 import { BLOCK_HEADER, blockBytes, groupBytes } from "./layout";
+import { perThread } from "../common/threads";
 
 const L2_CHUNK: usize = 128 * 1024;
 /** K values per chunk of the GEMM's K loop (a multiple of 4; see above). */
 const KC: u32 = 64;
-const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
+/** Eight int16 ones; the threaded build makes them in a register (it must have no data segment). */
+function onesI16(): v128 {
+  if (ASC_FEATURE_THREADS) return i16x8.splat(1);
+  return v128.load(memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16));
+}
 
 /** Σ over one K quad of a·b'' into 4 int32 lanes (one per column): see the exactness note above. */
 // @ts-ignore: decorator
@@ -52,10 +57,10 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
 @inline function storeRowW7(
   stage: i32, lo: v128, hi: v128, blk: usize, rs: i32, za: i32, col: u32, nc: u32, out: usize, params: usize, cp: usize, sa: f32,
 ): void {
-  const k0 = v128.load(CONSTS);
-  const k1 = v128.load(CONSTS, 16);
-  const k2 = v128.load(CONSTS, 32);
-  const k3 = v128.load(CONSTS, 48);
+  const k0 = v128.load(perThread(CONSTS));
+  const k1 = v128.load(perThread(CONSTS), 16);
+  const k2 = v128.load(perThread(CONSTS), 32);
+  const k3 = v128.load(perThread(CONSTS), 48);
   const vrs = i32x4.splat(rs);
   const vza = i32x4.splat(za);
   lo = i32x4.add(lo, i32x4.sub(v128.load(blk), i32x4.add(i32x4.mul(v128.load(blk, 32), vrs), i32x4.mul(v128.load(blk, 64), vza))));
@@ -78,7 +83,7 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
   const part = zas + (<usize>groups << 4);
   const chunk = <u32>max<usize>(1, L2_CHUNK / gb);
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
-  const ones = v128.load(ONES);
+  const ones = onesI16();
   stageConsts(stage, params);
   for (let g0: u32 = 0; g0 < groups; g0 += chunk) {
     const g1 = min<u32>(groups, g0 + chunk);
@@ -175,7 +180,7 @@ const ONES = memory.data<i16>([1, 1, 1, 1, 1, 1, 1, 1], 16);
   const za = load<i32>(rowsums, 16);
   const sa: f32 = stage == STAGE_DEQUANT ? load<f32>(rowScale) : 0;
   const cp: usize = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
-  const ones = v128.load(ONES);
+  const ones = onesI16();
   stageConsts(stage, params);
   let j: u32 = 0;
   for (; j + 4 <= blocks; j += 4) {

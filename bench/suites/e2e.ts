@@ -156,7 +156,7 @@ async function setup(c: E2eCase, ctx: Context): Promise<CaseRun> {
   try {
     // qkern: one int8 network per build (same parameters; --quick leaves out the scalar build), and a
     // uint8 one for the int8-u8 check.
-    const builds = ctx.qkerns.filter((qk) => !ctx.quick || qk.isa !== 'scalar');
+    const builds = [...ctx.qkerns.filter((qk) => !ctx.quick || qk.isa !== 'scalar'), ...ctx.threaded];
     const nets = builds.map((qk) => new QuantizedNetwork(qk, spec, paramsS8, { activations: 'int8' }));
     const u8net = new QuantizedNetwork(main, spec, paramsU8, { activations: 'uint8' });
     disposers.push(() => [...nets, u8net].forEach((n) => n.dispose()));
@@ -180,8 +180,9 @@ async function setup(c: E2eCase, ctx: Context): Promise<CaseRun> {
 
     nets.forEach((net, i) => {
       const isa = builds[i]!.isa;
-      ctx.check('int8', `qkern/${isa} (reference: ORT int8-s8-fused)`, mismatches(logits8(net, image), refS8), refS8.length);
-      tasks.push({ variant: 'int8', engine: 'qkern', isa, fn: () => net.run(image) });
+      const tag = builds[i]!.threads > 1 ? `·${builds[i]!.threads}t` : '';
+      ctx.check('int8', `qkern/${isa}${tag} (reference: ORT int8-s8-fused)`, mismatches(logits8(net, image), refS8), refS8.length);
+      tasks.push({ variant: `int8${tag}`, engine: 'qkern', isa, fn: () => net.run(image) });
     });
     const fnet = new FloatNetwork(main, spec);
     disposers.push(() => fnet.dispose());
@@ -241,6 +242,10 @@ function summary(caseName: string, rows: readonly ResultRow[]): string[] {
     if (isa === 'simd128') ratiosSeen.set(caseName, r);
     lines.push(`  ${caseName} ${isa.padEnd(7)} int8 vs ` +
       vs([['tfjs f32', r.tfjs], ['ORT int8-s8', r.s8], ['int8-s8-fused', r.s8Fused], ['int8-u8', r.u8], ['ORT f32', r.ortF32]]));
+  }
+  // Thread scaling (--threads): time at 1 thread ÷ time at n, per build.
+  for (const r of rows.filter((x) => x.engine === 'qkern' && x.variant.startsWith('int8·'))) {
+    lines.push(`  ${caseName} ${r.isa!.padEnd(7)} ${r.variant} scaling vs 1 thread: ${f(ms('int8', 'qkern', r.isa) / r.medianMs)}`);
   }
   const fl = rows.find((r) => r.variant === 'f32' && r.engine === 'qkern');
   if (fl) lines.push(`  ${caseName} ${fl.isa!.padEnd(7)} f32 vs ${vs([['tfjs f32', ms('f32', 'tfjs') / fl.medianMs], ['ORT f32', ms('f32', 'ort') / fl.medianMs]])}`);

@@ -5,7 +5,8 @@
 import type { KernelFn, Runtime } from "../runtime/runtime.js";
 import type { Workspace } from "../runtime/workspace.js";
 import { kernelsByStage, withPackedA, type GemmStage, type Int8GemmCall, type Int8GemmFamily, type Int8PackCall, type PackedA } from "./int8-gemm.js";
-import { perRuntime, resolveKernel, sizeFn } from "./resolve.js";
+import { perRuntime, resolveFirstName, resolveKernel, sizeFn } from "./resolve.js";
+import { splitRows, splitThreshold } from "./split.js";
 
 const FAMILY = "qs8_gemm";
 /** Rows per packed A group (MR of layout.ts): row ranges start at multiples of it. */
@@ -44,13 +45,19 @@ export const qs8Gemm = perRuntime((rt: Runtime): Qs8Gemm => {
   const kernel = (stage: GemmStage, m: number, tile?: string): KernelFn =>
     tile !== undefined ? resolveKernel(rt, FAMILY, `${stage}_${tile}`) : m === 1 ? one[stage] : many[stage];
 
-  const computeRows = (x: Int8GemmCall, p: PackedA, r0: number, r1: number): void => {
-    if (r1 <= r0) return;
+  const kernelName = (stage: GemmStage, m: number, tile?: string): string =>
+    resolveFirstName(rt, FAMILY, tile !== undefined ? [`${stage}_${tile}`] : (m === 1 ? QS8_GEMM_TILES.one : QS8_GEMM_TILES.many).map((t) => `${stage}_${t}`));
+  /** The kernel's arguments for rows [r0, r1). */
+  const rowArgs = (x: Int8GemmCall, p: PackedA, r0: number, r1: number): number[] => {
     const groupBytes = packaBytes(QS8_GEMM_MR, x.k);
-    kernel(x.stage, x.m, x.tile)(
+    return [
       r1 - r0, x.n, x.k, p.a + (r0 / QS8_GEMM_MR) * groupBytes, p.rowsums + 4 * r0, x.w, x.c + r0 * x.ldc, x.ldc, x.params,
       p.aScale + r0 * p.aScaleStride, p.aScaleStride,
-    );
+    ];
+  };
+  const computeRows = (x: Int8GemmCall, p: PackedA, r0: number, r1: number): void => {
+    if (r1 <= r0) return;
+    kernel(x.stage, x.m, x.tile)(...rowArgs(x, p, r0, r1));
   };
 
   return {
@@ -65,7 +72,11 @@ export const qs8Gemm = perRuntime((rt: Runtime): Qs8Gemm => {
     },
     run(ws: Workspace, op: string, x: Int8GemmCall): void {
       const pk = x.packaIsa !== undefined ? rt.kernel(`${FAMILY}_packa__${x.packaIsa}`) : packa;
-      withPackedA(rt, ws, op, x, packaBytes(x.m, x.k), rowsumsBytes(x.m), pk, (p) => computeRows(x, p, 0, x.m));
+      withPackedA(rt, ws, op, x, packaBytes(x.m, x.k), rowsumsBytes(x.m), pk, (p) => {
+        const ranges = rt.pool === null ? null : splitRows(rt, x.m, QS8_GEMM_MR, x.n * x.k, splitThreshold.gemmMacs);
+        if (ranges === null || ranges.length === 1) computeRows(x, p, 0, x.m);
+        else rt.parallel(op, kernelName(x.stage, x.m, x.tile), ranges.map(([r0, r1]) => rowArgs(x, p, r0, r1)));
+      });
     },
   };
 });

@@ -20,6 +20,15 @@ export function resolveFirst(rt: Runtime, family: string, variants: readonly str
   throw new Error(`qkern internal: none of ${family} ${variants.join(", ")} in the ${rt.isa} build`);
 }
 
+/** The export name of the first of `variants` the build has (what resolveFirst returns), for a split call. */
+export function resolveFirstName(rt: Runtime, family: string, variants: readonly string[]): string {
+  for (const v of variants) {
+    const row = bestRow(rt.isa, family, v);
+    if (row) return row.name;
+  }
+  throw new Error(`qkern internal: none of ${family} ${variants.join(", ")} in the ${rt.isa} build`);
+}
+
 /** Whether the build has `family`'s `variant`. */
 export function hasVariant(rt: Runtime, family: string, variant: string): boolean {
   return bestRow(rt.isa, family, variant) !== undefined;

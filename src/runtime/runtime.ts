@@ -6,6 +6,7 @@
 import { QkernError } from "../errors.js";
 import { GUARD_BYTES, Guards } from "./guard.js";
 import type { Isa } from "./load.js";
+import type { ThreadPool } from "./pool.js";
 import { Workspace } from "./workspace.js";
 
 /** A kernel export: raw pointers and integers in, nothing or a number out. */
@@ -79,6 +80,13 @@ export class Runtime {
   private readonly guardedKernels = new Map<string, KernelFn>();
   /** Scratch memory of this instance's calls (src/runtime/workspace.ts). */
   readonly workspace: Workspace;
+  /** The worker pool of a threaded instance (src/runtime/pool.ts); null: one thread. */
+  pool: ThreadPool | null = null;
+  /** Why the instance runs fewer threads than asked, or null. */
+  threadsNote: string | null = null;
+  /** Bytes and blocks of the workers' kernel scratch (left out of the statistics, like the workspace). */
+  private threadBytes = 0;
+  private threadBlocks = 0;
 
   /** `exports`: a WebAssembly instance's exports, or those of the wasm2js build. `guard`: guard mode. */
   constructor(exports: Record<string, unknown>, guard = false) {
@@ -132,6 +140,46 @@ export class Runtime {
     }
   }
 
+  /** A worker's kernel scratch block (assembly/common/threads.ts): never guarded, never freed, not in the statistics. */
+  allocThreadScratch(bytes: number): number {
+    const ptr = this.core.qk_alloc(bytes) >>> 0;
+    this.threadBytes += bytes;
+    this.threadBlocks++;
+    return ptr;
+  }
+
+  /** Threads that run kernels: the calling thread plus the pool's workers. */
+  get threads(): number {
+    return this.pool === null ? 1 : this.pool.size + 1;
+  }
+
+  /** Ends the worker pool (dispose, or a worker failed): the instance goes on with one thread. */
+  dropPool(note: string | null): void {
+    const pool = this.pool;
+    this.pool = null;
+    if (note !== null) this.threadsNote = note;
+    pool?.dispose();
+  }
+
+  /**
+   * Runs the kernel export `name` once per argument list, each list on its own thread (the first
+   * on this one) when the instance has a pool, else all here in order. The lists must write
+   * disjoint memory. At most `threads` lists.
+   */
+  parallel(op: string, name: string, argLists: readonly (readonly number[])[]): void {
+    const pool = this.pool;
+    if (pool === null || argLists.length < 2) {
+      const fn = this.kernel(name);
+      for (const a of argLists) fn(...a);
+      return;
+    }
+    const own = this.exportsByName[name] as KernelFn;
+    const guards = this.guards;
+    const before = guards?.snapshot();
+    pool.run(op, name, own, argLists);
+    if (guards) guards.compare(before!, name);
+  }
+
   free(ptr: number): void {
     this.core.qk_free(this.guards ? this.guards.release(ptr) : ptr);
   }
@@ -140,8 +188,8 @@ export class Runtime {
     const ws = this.workspace;
     const own = ws.ownsBlock ? 1 : 0;
     return {
-      bytesInUse: (this.core.qk_bytes_in_use() >>> 0) - (this.guards ? 2 * GUARD_BYTES * this.guards.count : 0) - ws.reservedBytes,
-      allocations: (this.core.qk_live_blocks() >>> 0) - own,
+      bytesInUse: (this.core.qk_bytes_in_use() >>> 0) - (this.guards ? 2 * GUARD_BYTES * this.guards.count : 0) - ws.reservedBytes - this.threadBytes,
+      allocations: (this.core.qk_live_blocks() >>> 0) - own - this.threadBlocks,
       workspaceBytes: ws.reservedBytes,
       workspaceHighWater: ws.highWaterBytes,
       bytesReserved: this.memory.buffer.byteLength,

@@ -19,8 +19,10 @@ const browser = await Promise.all([probe(CHROMIUM, ["--version"], ".ci/run insta
 
 /** Bytes; raise one only on purpose (and say why in the commit). */
 const BUDGETS = {
-  tarball: 450_000,
-  unpacked: 2_000_000,
+  // Raised from 450 000 / 2 000 000 for the threaded builds (dist/runtime/wasm-mt-inline.generated.js,
+  // ~370 KB unpacked, ~100 KB compressed), loaded only by createQkern({ threads }).
+  tarball: 560_000,
+  unpacked: 2_200_000,
   "build/qkern.scalar.wasm": 40_000,
   "build/qkern.simd128.wasm": 140_000,
   "build/qkern.relaxed.wasm": 180_000,

@@ -125,8 +125,9 @@ export async function runDriver(cmd: string, args: readonly string[], env: NodeJ
 /**
  * Serves `files` (path → [content type, body]) on 127.0.0.1, opens `/` in headless Chromium with
  * a fresh profile, waits for `globalThis.__qkern` and returns it. Page errors fail the run.
+ * `headers` go on every response (e.g. COOP/COEP for a cross-origin-isolated page).
  */
-export async function runPage(files: Record<string, readonly [string, string | Uint8Array]>): Promise<DriverResult> {
+export async function runPage(files: Record<string, readonly [string, string | Uint8Array]>, headers: Record<string, string> = {}): Promise<DriverResult> {
   const { chromium } = await import("playwright-core");
   const server = http.createServer((req, res) => {
     const file = files[(req.url ?? "/").split("?")[0] ?? "/"];
@@ -134,7 +135,7 @@ export async function runPage(files: Record<string, readonly [string, string | U
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "content-type": file[0] }).end(file[1]);
+    res.writeHead(200, { "content-type": file[0], ...headers }).end(file[1]);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
