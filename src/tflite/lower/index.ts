@@ -3,7 +3,7 @@
 
 import { convolution, fullyConnected } from "./conv.js";
 import type { Lowering } from "./context.js";
-import { addOp } from "./elementwise.js";
+import { binaryOp } from "./elementwise.js";
 import { pad, reshape, transpose } from "./layout.js";
 import { averagePool, mean, softmaxOp } from "./pool.js";
 
@@ -11,7 +11,9 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   CONV_2D: convolution,
   DEPTHWISE_CONV_2D: convolution,
   FULLY_CONNECTED: fullyConnected,
-  ADD: addOp,
+  ADD: binaryOp,
+  SUB: binaryOp,
+  MUL: binaryOp,
   MEAN: mean,
   AVERAGE_POOL_2D: averagePool,
   SOFTMAX: softmaxOp,
