@@ -17,9 +17,10 @@ const median = (v: number[]): number => {
 };
 
 /** A deterministic input in the dtype's range (no input file given). */
-function syntheticInput(size: number, dtype: "int8" | "uint8"): Int8Array | Uint8Array {
+function syntheticInput(size: number, dtype: "int8" | "uint8" | "float32"): Int8Array | Uint8Array | Float32Array {
   let s = 12345;
   const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+  if (dtype === "float32") return Float32Array.from({ length: size }, () => (next() - 128) / 64);
   return dtype === "int8" ? Int8Array.from({ length: size }, () => next() - 128) : Uint8Array.from({ length: size }, () => next());
 }
 
@@ -49,7 +50,9 @@ export async function runModelFile(file: string, options: RunModelOptions): Prom
       return syntheticInput(size, t.dtype);
     }
     const raw = new Uint8Array(fs.readFileSync(path));
-    if (raw.byteLength !== size) throw new Error(`--input ${path} has ${raw.byteLength} bytes; ${t.name} is ${t.dtype}[${t.shape.join(",")}] = ${size} bytes`);
+    const bytes = t.dtype === "float32" ? 4 * size : size;
+    if (raw.byteLength !== bytes) throw new Error(`--input ${path} has ${raw.byteLength} bytes; ${t.name} is ${t.dtype}[${t.shape.join(",")}] = ${bytes} bytes`);
+    if (t.dtype === "float32") return new Float32Array(raw.slice().buffer, 0, size);
     return t.dtype === "int8" ? new Int8Array(raw.buffer, raw.byteOffset, size) : raw;
   });
   let outputs = model.run(inputs);

@@ -13,7 +13,7 @@ import type { LowerContext } from "./lower/context.js";
 import { LOWERINGS, SUPPORTED_OPS } from "./lower/index.js";
 import { decodeTflite, type TfliteModel, type TfliteTensor } from "./model.js";
 import { planTflite, type TflitePlan } from "./plan.js";
-import { activationDtype, foldablePads, perTensor, type PadFolds } from "./steps.js";
+import { activationDtype, checkFloatUse, foldablePads, perTensor, type PadFolds } from "./steps.js";
 
 /** Options of `loadModel`. */
 export interface LoadModelOptions {
@@ -25,7 +25,9 @@ export interface LoadModelOptions {
 export interface ModelTensorInfo {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly dtype: "int8" | "uint8";
+  /** float32 for a quantized model's float inputs (read by QUANTIZE) and outputs (written by DEQUANTIZE). */
+  readonly dtype: "int8" | "uint8" | "float32";
+  /** Quantization of 8-bit tensors; 1 and 0 for float32 ones (their values are the real numbers). */
   readonly scale: number;
   readonly zeroPoint: number;
 }
@@ -96,6 +98,7 @@ export class Model {
       if (LOWERINGS[o.op] === undefined) throw new QkernError(op, `operator ${o.index} (${o.op})`, `is not supported yet; supported: ${SUPPORTED_OPS.join(", ")}`);
     }
     try {
+      checkFloatUse(graph);
       const pads = foldablePads(graph);
       const plan = planTflite(graph, LOWERINGS, pads, qk.rt.guards !== null);
       this.allocate(plan);
@@ -124,7 +127,7 @@ export class Model {
    * copies of the outputs. `inspect`, for debugging and tests, sees every operator's output after
    * it ran (a live view: copy what you keep; arena bytes are reused by later operators).
    */
-  run(inputs: readonly ArrayLike<number>[], options: { readonly inspect?: (op: OperatorTiming & { readonly tensor: string }, bytes: Int8Array | Uint8Array) => void } = {}): Array<Int8Array | Uint8Array> {
+  run(inputs: readonly ArrayLike<number>[], options: { readonly inspect?: (op: OperatorTiming & { readonly tensor: string }, bytes: Int8Array | Uint8Array | Float32Array) => void } = {}): Array<Int8Array | Uint8Array | Float32Array> {
     if (!this.alive) throw new QkernError("run", "model", "was disposed");
     if (!Array.isArray(inputs) || inputs.length !== this.inputTensors.length) {
       throw new QkernError("run", "inputs", `must hold ${this.inputTensors.length} arrays (one per model input), got ${Array.isArray(inputs) ? inputs.length : String(inputs)}`);
@@ -132,7 +135,7 @@ export class Model {
     this.inputTensors.forEach((t, i) => {
       const v = inputs[i]!;
       if (v.length !== t.size) throw new QkernError("run", `inputs[${i}]`, `has ${v.length} values; ${this.inputs[i]!.name} is ${t}`);
-      (t.data as Int8Array | Uint8Array).set(v);
+      (t.data as Int8Array | Uint8Array | Float32Array).set(v);
     });
     const timings: OperatorTiming[] = [];
     const inspect = options.inspect;
@@ -143,11 +146,11 @@ export class Model {
       timings.push(timing);
       if (inspect) {
         const out = this.graph.operators[s.index]!.outputs[0]!;
-        inspect({ ...timing, tensor: this.graph.tensors[out]!.name }, this.acts.get(out)!.data as Int8Array | Uint8Array);
+        inspect({ ...timing, tensor: this.graph.tensors[out]!.name }, this.acts.get(out)!.data as Int8Array | Uint8Array | Float32Array);
       }
     }
     this.timings = timings;
-    return this.outputTensors.map((t) => (t.data as Int8Array | Uint8Array).slice());
+    return this.outputTensors.map((t) => (t.data as Int8Array | Uint8Array | Float32Array).slice());
   }
 
   /** Frees every packed weight and activation. Idempotent. */
@@ -164,10 +167,15 @@ export class Model {
   /** Every activation tensor: pinned ones in allocations of their own, the rest as views into one arena, aliases as views of their root. */
   private allocate(plan: TflitePlan): void {
     const g = this.graph;
-    const quantOf = (i: number, shape: readonly number[]) => quantFor(op, activationDtype(g.tensors[i]!), shape, { quant: perTensor(g.tensors[i]!) });
+    const quantOf = (i: number, shape: readonly number[]) => {
+      const t = g.tensors[i]!;
+      const dtype = activationDtype(t, true);
+      return dtype === "float32" ? null : quantFor(op, dtype, shape, { quant: perTensor(t) });
+    };
     for (const r of plan.pinned) {
       const t = g.tensors[r]!;
-      const x = this.own(this.qk.empty(activationDtype(t), t.shape, { quant: perTensor(t) }));
+      const dtype = activationDtype(t, true);
+      const x = this.own(dtype === "float32" ? this.qk.empty("float32", t.shape) : this.qk.empty(dtype, t.shape, { quant: perTensor(t) }));
       this.acts.set(r, x);
       this.slots.set(x, { base: x, offset: 0 });
     }
@@ -176,7 +184,7 @@ export class Model {
       plan.shared.forEach((r, k) => {
         const t = g.tensors[r]!;
         const offset = plan.arena.offsets[k]!;
-        const x = viewOf(arena, offset, activationDtype(t), t.shape, quantOf(r, t.shape), op);
+        const x = viewOf(arena, offset, activationDtype(t, true), t.shape, quantOf(r, t.shape), op);
         this.acts.set(r, x);
         this.slots.set(x, { base: arena, offset });
       });
@@ -185,7 +193,7 @@ export class Model {
       if (i === r) continue;
       const t = g.tensors[i]!;
       const slot = this.slots.get(this.acts.get(r)!)!;
-      const x = viewOf(slot.base, slot.offset, activationDtype(t), t.shape, quantOf(i, t.shape), op);
+      const x = viewOf(slot.base, slot.offset, activationDtype(t, true), t.shape, quantOf(i, t.shape), op);
       this.acts.set(i, x);
       this.slots.set(x, slot);
     }
@@ -250,8 +258,9 @@ export function loadModel(qk: Qkern, bytes: Uint8Array, options: LoadModelOption
 }
 
 function info(t: TfliteTensor): ModelTensorInfo {
-  const q = perTensor(t);
-  return { name: t.name, shape: t.shape, dtype: activationDtype(t), scale: q.scale, zeroPoint: q.zeroPoint };
+  const dtype = activationDtype(t, true);
+  const q = dtype === "float32" ? { scale: 1, zeroPoint: 0 } : perTensor(t);
+  return { name: t.name, shape: t.shape, dtype, scale: q.scale, zeroPoint: q.zeroPoint };
 }
 
 /** 2 · multiply-adds of the compute operators. */

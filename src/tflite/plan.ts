@@ -6,7 +6,7 @@
 import { planArena, type ArenaPlan } from "../graph/arena.js";
 import type { Lowering } from "./lower/context.js";
 import type { TfliteModel, TfliteOperator } from "./model.js";
-import { activationDtype, type PadFolds } from "./steps.js";
+import { elementBytes, type PadFolds } from "./steps.js";
 
 export interface TflitePlan {
   /** The operators that run, in order (folded PADs and aliases left out). */
@@ -60,8 +60,7 @@ export function planTflite(g: TfliteModel, lowerings: Readonly<Record<string, Lo
   const shared = roots.filter((r) => !(separate || pinnedSet.has(r)));
   const bytes = (r: number): number => {
     const t = g.tensors[r]!;
-    activationDtype(t);
-    return t.shape.reduce((a, b) => a * b, 1);
+    return elementBytes(t) * t.shape.reduce((a, b) => a * b, 1);
   };
   const arena = planArena(shared.map((r) => ({ bytes: bytes(r), first: first.get(r) ?? 0, last: last.get(r) ?? first.get(r) ?? 0 })));
   return { steps, root, pinned, shared, arena };

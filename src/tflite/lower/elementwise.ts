@@ -8,6 +8,7 @@ import { QkernError } from "../../errors.js";
 import type { TfliteBinaryOptions } from "../../ops/binary.js";
 import type { Tensor } from "../../tensor.js";
 import type { Lowering } from "./context.js";
+import { checked } from "./tensor-ops.js";
 
 const op = "loadModel";
 const OPS: Record<string, (a: Tensor, b: Tensor, o: TfliteBinaryOptions) => Tensor> = { ADD: add, SUB: sub, MUL: mul };
@@ -21,7 +22,6 @@ export const binaryOp: Lowering = {
     if (activation !== "none" && activation !== "relu" && activation !== "relu6" && activation !== "relu_n1_to_1") throw new QkernError(op, where, `fused activation ${activation} is not supported`);
     const fn = OPS[o.op]!;
     const opts = { out, numerics: cx.numerics, activation } as const;
-    fn(a, b, opts); // validates shapes and parameters at load
-    return () => void fn(a, b, opts);
+    return checked(where, () => fn(a, b, opts));
   },
 };
