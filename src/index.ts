@@ -75,4 +75,4 @@ export { efficientNetLite0, mobileNetV2, MODELS, squeezeNet11, syntheticImage } 
 export { layerInputs, parameterCount, type Activation, type LayerSpec, type ModelSpec } from "./models/spec.js";
 export { exportWeights, importWeights, type WeightsManifest } from "./models/weights-io.js";
 export { loadModel, Model, type LoadModelOptions, type ModelTensorInfo, type OperatorTiming } from "./tflite/load.js";
-export { tfliteFromSpec, type TfliteFromSpecOptions } from "./tflite/build.js";
+export { tfliteFromSpec, tfliteParams, type TfliteFromSpecOptions } from "./tflite/build.js";

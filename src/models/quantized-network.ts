@@ -37,6 +37,11 @@ export interface QuantizeModelOptions {
    * 8-bit. Default false.
    */
   readonly reduceRange?: boolean;
+  /**
+   * ADD layers with TFLite's arithmetic (`add` with `numerics`) instead of `stage`: what a TFLite
+   * runtime computes for the same graph (`tfliteFromSpec` + `loadModel`). Default: `stage`.
+   */
+  readonly addNumerics?: "litert" | "reference";
 }
 
 /** Per-tensor activation parameters chosen by calibration. */
@@ -71,6 +76,8 @@ export class QuantizedNetwork extends Network {
   readonly params: ActivationParams;
   readonly dtype: "int8" | "uint8";
   readonly stage: "fp32" | "fixedpoint";
+  /** TFLite numerics of the ADD layers, if any (QuantizeModelOptions.addNumerics). */
+  readonly addNumerics: "litert" | "reference" | undefined;
   /** The quantized weights and biases of every conv / dwconv / fc layer, by layer name. */
   readonly quantized = new Map<string, QuantizedLayer>();
   private bytes = 0;
@@ -82,6 +89,7 @@ export class QuantizedNetwork extends Network {
     this.params = params;
     this.dtype = options.activations ?? "int8";
     this.stage = options.stage ?? "fp32";
+    this.addNumerics = options.addNumerics;
     const inScale = (l: LayerSpec): number => this.param(layerInputs(l)[0]!).scale;
     const reduceRange = options.reduceRange === true;
     const gemmQmax = reduceRange ? 63 : 127;
@@ -149,7 +157,8 @@ export class QuantizedNetwork extends Network {
       const base = { output, stage: this.stage, out };
       switch (l.op) {
         case "conv": case "dwconv": opts = { ...base, strides: l.stride, padding: l.padding, activation: l.activation }; break;
-        case "fc": case "add": opts = { ...base, activation: l.activation }; break;
+        case "fc": opts = { ...base, activation: l.activation }; break;
+        case "add": opts = this.addNumerics === undefined ? { ...base, activation: l.activation } : { output, out, numerics: this.addNumerics, activation: l.activation }; break;
         case "concat": case "gap": opts = { output, out }; break;
         case "maxpool": opts = { kernel: l.kernel, strides: l.stride, padding: l.padding, out }; break;
       }

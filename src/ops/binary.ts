@@ -154,6 +154,7 @@ export function tfliteBinary(op: string, kind: BinaryKind, a: Tensor, b: Tensor,
     if (options.clampMax !== undefined) qmax = Math.min(qmax, options.clampMax);
     if (qmin > qmax) throw new QkernError(op, "options", `clamp bounds are empty: [${qmin}, ${qmax}]`);
     const call = binaryCall(op, kind, numerics, ta.quant as PerTensorQuant, tb.quant as PerTensorQuant, qy, qmin, qmax);
+    if (out.size === 0) return out;
     const p = broadcastPlan(ta.shape, tb.shape, shape);
     const blocks = p.blocks.map(([x, y, z]) => [ta.ptr + x, tb.ptr + y, out.ptr + z] as const);
     q8Vbin(ta.rt).run(ta.rt.workspace, op, call, dtype === "uint8", p, p.rows, p.n, blocks);
