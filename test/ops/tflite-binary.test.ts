@@ -6,9 +6,10 @@
 
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { add, mul, sub } from "../../src/index.js";
+import { add, loadModel, mul, sub } from "../../src/index.js";
 import { broadcastIndexRef, tfliteActivationRange, tfliteAddRef, tfliteMulRef } from "../../src/reference/index.js";
 import { describeBuilds, expectError, rng } from "../support/helpers.js";
+import { binaryTflite } from "../support/tflite-build.js";
 
 const f = Math.fround;
 const shapes = fc.oneof(
@@ -60,6 +61,25 @@ describeBuilds("add / sub / mul with TFLite numerics", (get) => {
       }), { numRuns: 150 });
     });
   }
+
+  it("loadModel 'reference': ADD / SUB / MUL files with broadcasting give tfliteAddRef / tfliteMulRef", () => {
+    const qk = get();
+    const r = rng(77);
+    for (let t = 0; t < 12; t++) {
+      const code = ([0, 41, 18] as const)[t % 3]!;
+      const qa = { scale: f(0.02 + r() * 0.1), zeroPoint: Math.floor(r() * 256) - 128 };
+      const qb = { scale: f(0.02 + r() * 0.1), zeroPoint: Math.floor(r() * 256) - 128 };
+      const qy = { scale: code === 18 ? f(qa.scale * qb.scale * 2 ** Math.floor(r() * 4)) : f(qa.scale * 2 ** Math.floor(r() * 2)), zeroPoint: Math.floor(r() * 256) - 128 };
+      const act = (["none", "relu", "relu6", "relu_n1_to_1"] as const)[t % 4]!;
+      using m = loadModel(qk, binaryTflite(code, [1, 3, 4, 5], [5], [1, 3, 4, 5], "int8", qa, qb, qy, act), { numerics: "reference" });
+      const av = values(r, 60, "int8", t % 3);
+      const bv = values(r, 5, "int8", 0);
+      const [y] = m.run([Int8Array.from(av), Int8Array.from(bv)]);
+      const [lo, hi] = tfliteActivationRange(act, qy.scale, qy.zeroPoint, "int8");
+      const want = av.map((x, i) => (code === 18 ? tfliteMulRef(x, bv[i % 5]!, qa, qb, qy, "reference", lo, hi) : tfliteAddRef(x, bv[i % 5]!, qa, qb, qy, code === 41, "reference", lo, hi)));
+      expect(Array.from(y!), `code ${code} ${act}`).toEqual(want);
+    }
+  });
 
   it("ratios at XNNPACK's limits switch 'litert' to TFLite's kernel, as LiteRT does", () => {
     const qk = get();
