@@ -1,6 +1,6 @@
 // ADD / SUB / MUL (with broadcasting), QUANTIZE, DEQUANTIZE, RELU / RELU6 / RELU_N1_TO_1,
 // CONCATENATION and MAX_POOL_2D: single-operator .tflite files (test/support/tflite-build.ts) run by
-// LiteRT.js (peers/litert.ts, SIMD128 build) and by loadModel with 'litert' numerics in every qkern
+// LiteRT.js (peers/litert.ts, SIMD128 build, and its relaxed build in the relaxed run) and by loadModel with 'litert' numerics in every qkern
 // build; every output byte equal. Inputs biased to ties, saturation and extreme zero points. Skipped,
 // saying why, where the LiteRT.js peer is missing.
 
@@ -16,14 +16,20 @@ interface Peer { compile(bytes: Uint8Array): Promise<PeerModel>; dispose(): void
 
 const peerPath = "../../peers/litert.js";
 let peer: Peer | undefined;
+/** LiteRT.js's relaxed-SIMD build where Node runs it (the relaxed test run): it must give the same bytes. */
+let relaxedPeer: Peer | undefined;
 let reason = "";
 try {
-  const mod = (await import(/* @vite-ignore */ peerPath)) as { loadLitert(variant: "simd"): Promise<Peer> };
+  const mod = (await import(/* @vite-ignore */ peerPath)) as { loadLitert(variant: "simd" | "relaxed"): Promise<Peer>; litertVariantAvailable(v: "relaxed"): Promise<{ ok: boolean }> };
   peer = await mod.loadLitert("simd");
+  if ((await mod.litertVariantAvailable("relaxed")).ok) relaxedPeer = await mod.loadLitert("relaxed");
 } catch (e) {
   reason = `LiteRT.js peer unavailable: ${String(e).split("\n")[0]}`;
 }
-afterAll(() => peer?.dispose());
+afterAll(() => {
+  peer?.dispose();
+  relaxedPeer?.dispose();
+});
 const builds: Qkern[] = peer ? await allAvailableBuilds() : [];
 
 type Q8 = "int8" | "uint8";
@@ -43,6 +49,11 @@ async function compare(bytes: Uint8Array, inputs: ReadonlyArray<Int8Array | Uint
   const model = await peer!.compile(bytes);
   const want = model.run(inputs).map((y) => Array.from(y));
   model.dispose();
+  if (relaxedPeer) {
+    const relaxed = await relaxedPeer.compile(bytes);
+    expect(relaxed.run(inputs).map((y) => Array.from(y)), `${what} (LiteRT.js relaxed build)`).toEqual(want);
+    relaxed.dispose();
+  }
   for (const qk of builds) {
     using m = loadModel(qk, bytes, { numerics: "litert" });
     expect(m.run(inputs).map((y) => Array.from(y)), `${what} (${qk.isa})`).toEqual(want);
