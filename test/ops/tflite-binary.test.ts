@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { add, loadModel, mul, sub } from "../../src/index.js";
 import { broadcastIndexRef, tfliteActivationRange, tfliteAddRef, tfliteMulRef } from "../../src/reference/index.js";
-import { describeBuilds, expectError, rng } from "../support/helpers.js";
+import { describeBuilds, expectError, guardAfter, rng } from "../support/helpers.js";
 import { binaryTflite } from "../support/tflite-build.js";
 
 const f = Math.fround;
@@ -58,6 +58,15 @@ describeBuilds("add / sub / mul with TFLite numerics", (get) => {
           return kind === "mul" ? tfliteMulRef(x1, x2, qa, qb, qy, c.numerics, lo, hi) : tfliteAddRef(x1, x2, qa, qb, qy, kind === "sub", c.numerics, lo, hi);
         });
         expect(Array.from(y.toArray())).toEqual(want);
+        // Into a caller's output: the same bytes, nothing written past its end.
+        using out = qk.empty(c.dtype, y.shape, { quant: qy });
+        const intact = guardAfter(out);
+        const withOut = { numerics: c.numerics, activation: c.activation, out };
+        if (kind === "add") add(a, b, withOut);
+        else if (kind === "sub") sub(a, b, withOut);
+        else mul(a, b, withOut);
+        expect(Array.from(out.toArray())).toEqual(want);
+        expect(intact()).toBe(true);
       }), { numRuns: 150 });
     });
   }
