@@ -20,4 +20,5 @@ export * from "./qs8_spmm/simd128_1x1c8";
 export * from "./qs8_spmm/simd128_packa";
 export * from "./f32_gemm/simd128";
 export * from "./q8_vadd/simd128";
+export * from "./q8_vbin/simd128";
 export * from "./q8_pool/simd128";

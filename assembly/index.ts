@@ -35,4 +35,5 @@ export * from "./im2col/scalar";
 export * from "./q8_vadd/scalar";
 export * from "./x8_lut/scalar";
 export * from "./q8_vmul/scalar";
+export * from "./q8_vbin/scalar";
 export * from "./q8_pool/scalar";

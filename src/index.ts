@@ -55,10 +55,14 @@ export { add, type AddOptions } from "./ops/add.js";
 export { activation, activationTable, type ActivationFn, type ActivationOptions } from "./ops/activation.js";
 export { avgPool2d, type AvgPool2dOptions } from "./ops/avg-pool2d.js";
 export { globalAvgPool, type GlobalAvgPoolOptions } from "./ops/global-avg-pool.js";
-export { maxPool2d } from "./ops/max-pool2d.js";
+export { maxPool2d, type MaxPool2dOptions } from "./ops/max-pool2d.js";
 export type { Pool2dOptions } from "./ops/pool-common.js";
-export { concat, requantTable } from "./ops/concat.js";
+export { concat, requantTable, type ConcatOptions } from "./ops/concat.js";
 export { mulChannels } from "./ops/mul-channels.js";
+export { sub } from "./ops/sub.js";
+export { relu, type ReluOptions } from "./ops/relu.js";
+export { mul } from "./ops/mul.js";
+export type { TfliteBinaryOptions } from "./ops/binary.js";
 export { softmax, type SoftmaxOptions } from "./ops/softmax.js";
 export type { TfliteFusedActivation, TfliteNumerics } from "./ops/tflite-arith.js";
 export { createObserver, type Observer, type ObserverKind, type ObserverOptions } from "./calibrate.js";
@@ -72,7 +76,7 @@ export { layerInputs, parameterCount, type Activation, type LayerSpec, type Mode
 export { exportWeights, importWeights, type WeightsManifest } from "./models/weights-io.js";
 export { loadModel, Model, type LoadModelOptions, type ModelTensorInfo, type OperatorTiming } from "./tflite/load.js";
 export type { RunnerMemory } from "./graph/runner.js";
-export { tfliteFromSpec, type TfliteFromSpecOptions } from "./tflite/build.js";
+export { tfliteFromSpec, tfliteParams, type TfliteFromSpecOptions } from "./tflite/build.js";
 export {
   decodeTflite, type TfliteModel, type TfliteTensor, type TfliteOperator, type TfliteQuant, type TfliteOptions, type TfliteTensorType, type TflitePadding, type TfliteActivation,
 } from "./tflite/model.js";

@@ -33,7 +33,7 @@ export async function benchModelFile(file: string, options: BenchModelOptions): 
   const engines: Engine[] = [];
   const notes: string[] = [];
   let first: Model | undefined;
-  let inputs: Array<Int8Array | Uint8Array> = [];
+  let inputs: Array<Int8Array | Uint8Array | Float32Array> = [];
   for (const isa of ["scalar", "simd128", "relaxed"] as Isa[]) {
     let qk;
     try {

@@ -18,9 +18,10 @@ export const median = (v: number[]): number => {
 };
 
 /** A deterministic input in the dtype's range (no input file given). */
-function syntheticInput(size: number, dtype: "int8" | "uint8"): Int8Array | Uint8Array {
+function syntheticInput(size: number, dtype: "int8" | "uint8" | "float32"): Int8Array | Uint8Array | Float32Array {
   let s = 12345;
   const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+  if (dtype === "float32") return Float32Array.from({ length: size }, () => (next() - 128) / 64);
   return dtype === "int8" ? Int8Array.from({ length: size }, () => next() - 128) : Uint8Array.from({ length: size }, () => next());
 }
 
@@ -34,7 +35,7 @@ function printModel(m: Model, file: string, loadMs: number): void {
 }
 
 /** The model's inputs: the raw bytes of `path` for the first (in its layout and dtype), seeded synthetic data otherwise. */
-export async function readInputs(model: Model, path: string | undefined, fs: { readFileSync(path: string): Uint8Array }): Promise<Array<Int8Array | Uint8Array>> {
+export async function readInputs(model: Model, path: string | undefined, fs: { readFileSync(path: string): Uint8Array }): Promise<Array<Int8Array | Uint8Array | Float32Array>> {
   return model.inputs.map((t, i) => {
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (path === undefined || i > 0) {
@@ -42,7 +43,9 @@ export async function readInputs(model: Model, path: string | undefined, fs: { r
       return syntheticInput(size, t.dtype);
     }
     const raw = new Uint8Array(fs.readFileSync(path));
-    if (raw.byteLength !== size) throw new Error(`--input ${path} has ${raw.byteLength} bytes; ${t.name} is ${t.dtype}[${t.shape.join(",")}] = ${size} bytes`);
+    const bytes = t.dtype === "float32" ? 4 * size : size;
+    if (raw.byteLength !== bytes) throw new Error(`--input ${path} has ${raw.byteLength} bytes; ${t.name} is ${t.dtype}[${t.shape.join(",")}] = ${bytes} bytes`);
+    if (t.dtype === "float32") return new Float32Array(raw.slice().buffer, 0, size);
     return t.dtype === "int8" ? new Int8Array(raw.buffer, raw.byteOffset, size) : raw;
   });
 }

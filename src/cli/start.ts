@@ -12,7 +12,7 @@
 // else is an error with the usage (exit code 1). test/engines/cli.test.ts runs it.
 
 import {
-  MODELS, FloatNetwork, QuantizedNetwork, calibrate, createQkern, detect, loadModel, quantize, sqnr, syntheticImage, tfliteFromSpec, topK,
+  MODELS, FloatNetwork, QuantizedNetwork, calibrate, createQkern, detect, loadModel, quantize, sqnr, syntheticImage, tfliteFromSpec, tfliteParams, topK,
   type Isa, type LayerTiming, type ModelSpec, type ActivationParams, type Qkern, type RunResult,
 } from "../index.js";
 import { runModelFile } from "./run-model.js";
@@ -101,9 +101,12 @@ async function main(): Promise<void> {
   console.log(`qkern showcase — ${modelName}, build ${qk.isa} (SIMD ${features.simd128 ? "yes" : "no"}, relaxed SIMD ${features.relaxedSimd ? "yes" : "no"})`);
   const spec = build();
   const images = Array.from({ length: calibrationImages }, (_, i) => syntheticImage(spec.inputShape, 100 + i));
-  const params = calibrate(qk, spec, images, { onProgress: (d, t) => progress("calibrating (float32 runs)", d, t) });
+  // The TFLite converter's constraints (concat inputs share the concat's parameters), so that the
+  // network and its TFLite file below are the same graph; ADD layers as LiteRT computes them, as the
+  // loaded file does.
+  const params = tfliteParams(spec, calibrate(qk, spec, images, { onProgress: (d, t) => progress("calibrating (float32 runs)", d, t) }));
   using floatNet = new FloatNetwork(qk, spec);
-  using int8Net = new QuantizedNetwork(qk, spec, params);
+  using int8Net = new QuantizedNetwork(qk, spec, params, { addNumerics: "litert" });
   using sparseNet = new QuantizedNetwork(qk, spec, params, { pointwiseSparsity: 0.7 });
 
   const image = syntheticImage(spec.inputShape, 7);

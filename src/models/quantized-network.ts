@@ -37,6 +37,11 @@ export interface QuantizeModelOptions {
    * 8-bit. Default false.
    */
   readonly reduceRange?: boolean;
+  /**
+   * ADD layers with TFLite's arithmetic (`add` with `numerics`) instead of `stage`: what a TFLite
+   * runtime computes for the same graph (`tfliteFromSpec` + `loadModel`). Default: `stage`.
+   */
+  readonly addNumerics?: "litert" | "reference";
 }
 
 /** Per-tensor activation parameters chosen by calibration. */
@@ -72,6 +77,8 @@ export class QuantizedNetwork extends Network {
   readonly params: ActivationParams;
   readonly dtype: "int8" | "uint8";
   readonly stage: "fp32" | "fixedpoint";
+  /** TFLite numerics of the ADD layers, if any (QuantizeModelOptions.addNumerics). */
+  readonly addNumerics: "litert" | "reference" | undefined;
   /** The quantized weights and biases of every conv / dwconv / fc layer, by layer name. */
   readonly quantized = new Map<string, QuantizedLayer>();
   private bytes = 0;
@@ -81,6 +88,7 @@ export class QuantizedNetwork extends Network {
     this.params = params;
     this.dtype = options.activations ?? "int8";
     this.stage = options.stage ?? "fp32";
+    this.addNumerics = options.addNumerics;
     const inScale = (l: LayerSpec): number => this.param(layerInputs(l)[0]!).scale;
     const reduceRange = options.reduceRange === true;
     const gemmQmax = reduceRange ? 63 : 127;
@@ -158,7 +166,10 @@ export class QuantizedNetwork extends Network {
       case "conv": { const o = { ...base, strides: l.stride, padding: l.padding, activation: l.activation }; return () => void conv2d(x, p as PackedConvWeights, o); }
       case "dwconv": { const o = { ...base, strides: l.stride, padding: l.padding, activation: l.activation }; return () => void depthwiseConv2d(x, p as PackedDepthwiseWeights, o); }
       case "fc": { const o = { ...base, activation: l.activation }; return () => void gemm(x, p as PackedGemmWeights, o); }
-      case "add": { const o = { ...base, activation: l.activation }; return () => void add(x, y!, o); }
+      case "add": {
+        const o = this.addNumerics === undefined ? { ...base, activation: l.activation } : { output, out, numerics: this.addNumerics, activation: l.activation };
+        return () => void add(x, y!, o);
+      }
       case "concat": { const o = { output, out }; return () => void concat(inputs, o); }
       case "maxpool": { const o = { kernel: l.kernel, strides: l.stride, padding: l.padding, out }; return () => void maxPool2d(x, o); }
       case "gap": { const o = { output, out }; return () => void globalAvgPool(x, o); }

@@ -4,9 +4,19 @@ import { clampBounds, floatClamp, type ClampOptions, type OutputStage } from "..
 import { q8Vadd } from "../kernels/q8_vadd.js";
 import type { Tensor } from "../tensor.js";
 import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
+import { tfliteBinary } from "./binary.js";
+import type { TfliteFusedActivation, TfliteNumerics } from "./tflite-arith.js";
 
 /** Options of `add`. */
-export interface AddOptions extends ClampOptions {
+export interface AddOptions extends Omit<ClampOptions, "activation"> {
+  /** `relu`, `relu6`; with `numerics` also `relu_n1_to_1` (TFLite's fused activations). */
+  readonly activation?: TfliteFusedActivation;
+  /**
+   * TFLite's ADD, 8-bit, with TFLite's broadcasting (shapes aligned on the right, dimensions equal
+   * or 1): `litert` as LiteRT / XNNPACK computes it, `reference` as TFLite's reference kernel (see
+   * `sub`). Without it: same shapes, arithmetic by `stage`.
+   */
+  readonly numerics?: TfliteNumerics;
   /** 8-bit output parameters (default: those of `a`); ignored when `out` is given. */
   readonly output?: { readonly dtype?: "int8" | "uint8"; readonly scale: number; readonly zeroPoint?: number };
   /**
@@ -29,15 +39,23 @@ export interface AddOptions extends ClampOptions {
  * const b = qk.tensor(new Int8Array([5, 5, -50]), [3], { quant: { scale: 0.2, zeroPoint: 0 } });
  * const y = add(a, b, { output: { scale: 0.1, zeroPoint: 3 }, activation: 'relu' });
  * console.log(y.toArray()); // Int8Array(3) [ 23, 3, 3 ]: 2.0 → 20 + 3; −1.0 and −7.0 clip to the zero point (relu)
+ * // TFLite's ADD, a per-channel vector broadcast over NHWC, as LiteRT computes it:
+ * const x = qk.tensor(new Int8Array(12).fill(10), [1, 2, 2, 3], { quant: { scale: 0.1, zeroPoint: 0 } });
+ * const bias = qk.tensor(new Int8Array([1, 2, 3]), [3], { quant: { scale: 0.1, zeroPoint: 0 } });
+ * console.log(add(x, bias, { numerics: 'litert' }).toArray().slice(0, 3)); // Int8Array(3) [ 11, 12, 13 ]
  * ```
  */
 export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {
   const op = "add";
+  if (options.numerics !== undefined) {
+    if (options.stage !== undefined) throw new QkernError(op, "options.stage", "cannot be combined with options.numerics (which fixes the arithmetic)");
+    return tfliteBinary(op, "add", a, b, options);
+  }
   const ta = checkTensor(op, "a", a, ["int8", "uint8", "float32"]);
   const tb = checkTensor(op, "b", b, [ta.dtype]);
   checkSameInstance(op, ta, [["b", tb]]);
   checkOutShape(op, "b", tb, ta.shape, () => `a: ${ta}`);
-  if (ta.dtype === "float32") return addFloat(op, ta, tb, options);
+  if (ta.dtype === "float32") return addFloat(op, ta, tb, options as ClampOptions);
   for (const [arg, t] of [["a", ta], ["b", tb]] as const) {
     if (t.quant === null || isPerAxisQuant(t.quant)) throw new QkernError(op, arg, `needs per-tensor quantization parameters (${t})`);
   }
@@ -61,7 +79,7 @@ export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {
   if (stage !== "fp32" && stage !== "fixedpoint") throw new QkernError(op, "options.stage", `must be 'fp32' or 'fixedpoint', got ${String(stage)}`);
   const rt = ta.rt;
   try {
-    const [qmin, qmax] = clampBounds(op, out.dtype, qy.zeroPoint, qy.scale, options);
+    const [qmin, qmax] = clampBounds(op, out.dtype, qy.zeroPoint, qy.scale, options as ClampOptions);
     const unsigned = ta.dtype === "uint8";
     if (stage === "fp32") {
       q8Vadd(rt).fp32(rt.workspace, op, ta.ptr, tb.ptr, out.ptr, ta.size, unsigned, {
@@ -87,7 +105,7 @@ export function add(a: Tensor, b: Tensor, options: AddOptions = {}): Tensor {
   return out;
 }
 
-function addFloat(op: string, a: Tensor, b: Tensor, options: AddOptions): Tensor {
+function addFloat(op: string, a: Tensor, b: Tensor, options: ClampOptions & { readonly out?: Tensor }): Tensor {
   let out: Tensor;
   if (options.out !== undefined) {
     out = checkTensor(op, "options.out", options.out, ["float32"]);

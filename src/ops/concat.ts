@@ -3,13 +3,31 @@ import { isPerAxisQuant, roundHalfEven, type PerTensorQuant } from "../quant.js"
 import { DTYPE_INFO } from "../dtype.js";
 import { x8Lut } from "../kernels/x8_lut.js";
 import type { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
+import { checkOutShape, checkSameInstance, checkTensor, runOrDispose } from "./common.js";
+import { checkNumerics, type TfliteNumerics } from "./tflite-arith.js";
+import { concatRequantTable } from "./tflite-unary.js";
+
+/** Options of `concat`. */
+export interface ConcatOptions {
+  /** The axis to join along (default −1, the last; negative counts from the end). */
+  readonly axis?: number;
+  /**
+   * TFLite's CONCATENATION: uint8 inputs with other parameters than the output's are requantized as
+   * TFLite's ConcatenationWithScaling (the same under both numerics: XNNPACK's delegate leaves them to
+   * TFLite's kernel); int8 inputs must share the output's parameters, as TFLite requires.
+   */
+  readonly numerics?: TfliteNumerics;
+  /** 8-bit output parameters (default: those of xs[0]); ignored when `out` is given. */
+  readonly output?: { readonly scale: number; readonly zeroPoint?: number };
+  readonly out?: Tensor;
+}
 
 /**
- * Concatenates NHWC tensors along the channel (last) axis, as SqueezeNet's fire modules do. 8-bit
- * inputs whose parameters differ from the output's are requantized by a 256-entry table with
- * DequantizeLinear → QuantizeLinear semantics (f32(x − zx)·sx in float32, divided by sy, rounded half
- * to even) — ONNX Runtime's QLinearConcat builds the same table. Equal parameters copy bytes.
+ * Concatenates tensors along an axis (by default the last: NHWC channels, as SqueezeNet's fire
+ * modules). 8-bit inputs whose parameters differ from the output's are requantized by a 256-entry
+ * table with DequantizeLinear → QuantizeLinear semantics (f32(x − zx)·sx in float32, divided by sy,
+ * rounded half to even) — ONNX Runtime's QLinearConcat builds the same table — or, with `numerics`,
+ * as TFLite does (see ConcatOptions). Equal parameters copy bytes.
  *
  * @example
  * ```ts
@@ -17,24 +35,30 @@ import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
  * const e3 = qk.tensor(new Uint8Array(8).fill(40), [1, 2, 2, 2], { quant: { scale: 0.05, zeroPoint: 0 } });
  * const y = concat([e1, e3], { output: { scale: 0.05, zeroPoint: 0 } });
  * console.log(y.shape, y.toArray().slice(0, 3)); // [ 1, 2, 2, 3 ] Uint8Array(3) [ 2, 40, 40 ]
+ * const rows = concat([e1, e1], { axis: 1 });
+ * console.log(rows.shape); // [ 1, 4, 2, 1 ]
  * ```
  */
-export function concat(xs: readonly Tensor[], options: { readonly output?: { readonly scale: number; readonly zeroPoint?: number }; readonly out?: Tensor } = {}): Tensor {
+export function concat(xs: readonly Tensor[], options: ConcatOptions = {}): Tensor {
   const op = "concat";
   if (!Array.isArray(xs) || xs.length === 0) throw new QkernError(op, "xs", "must be a non-empty array of tensors");
   const first = checkTensor(op, "xs[0]", xs[0], ["int8", "uint8", "float32"]);
-  const lead = first.shape.slice(0, -1);
-  let channels = 0;
+  const numerics = checkNumerics(op, options.numerics, ["litert", "reference"]);
+  const rank = first.shape.length;
+  const axis0 = options.axis ?? -1;
+  if (!Number.isInteger(axis0) || axis0 < -rank || axis0 >= rank) throw new QkernError(op, "options.axis", `must be an integer in [${-rank}, ${rank - 1}] for ${first}, got ${String(axis0)}`);
+  const axis = axis0 < 0 ? axis0 + rank : axis0;
+  let total = 0;
   xs.forEach((t, i) => {
     checkTensor(op, `xs[${i}]`, t, [first.dtype]);
     checkSameInstance(op, first, [[`xs[${i}]`, t]]);
-    if (t.shape.length !== first.shape.length || t.shape.slice(0, -1).some((d: number, j: number) => d !== lead[j])) {
-      throw new QkernError(op, `xs[${i}]`, `has shape ${t}, expected ${describeShape(first.dtype, [...lead, t.shape[t.shape.length - 1] ?? 0])} (all but the last axis must agree)`);
+    if (t.shape.length !== rank || t.shape.some((d: number, j: number) => j !== axis && d !== first.shape[j])) {
+      throw new QkernError(op, `xs[${i}]`, `has shape ${t}, expected ${describeShape(first.dtype, first.shape.map((d, j) => (j === axis ? t.shape[j] ?? 0 : d)))} (all but axis ${axis} must agree)`);
     }
     if (first.dtype !== "float32" && (t.quant === null || isPerAxisQuant(t.quant))) throw new QkernError(op, `xs[${i}]`, `needs per-tensor quantization parameters (${t})`);
-    channels += t.shape[t.shape.length - 1]!;
+    total += t.shape[axis]!;
   });
-  const shape = [...lead, channels];
+  const shape = first.shape.map((d, j) => (j === axis ? total : d));
   let out: Tensor;
   if (options.out !== undefined) {
     out = checkTensor(op, "options.out", options.out, [first.dtype]);
@@ -44,27 +68,31 @@ export function concat(xs: readonly Tensor[], options: { readonly output?: { rea
     const spec = options.output ?? (first.quant as PerTensorQuant);
     out = first.qk.empty(first.dtype, shape, { quant: { scale: spec.scale, zeroPoint: spec.zeroPoint ?? 0 } });
   }
-  const pixels = lead.reduce((a, b) => a * b, 1);
+  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const esize = first.dtype === "float32" ? 4 : 1;
   const rt = first.rt;
-  rt.workspace.with(op, [256], ([table]) => {
+  return runOrDispose(out, options.out, () => rt.workspace.with(op, [256], ([table]) => {
     let offset = 0;
-    for (const t of xs) {
-      const c = t.shape[t.shape.length - 1]!;
+    xs.forEach((t, i) => {
+      const c = t.shape[axis]! * inner;
       let tablePtr = 0;
       if (first.dtype !== "float32") {
         const qx = t.quant as PerTensorQuant;
         const qy = out.quant as PerTensorQuant;
         if (qx.scale !== qy.scale || qx.zeroPoint !== qy.zeroPoint) {
-          rt.views().u8.set(requantTable(first.dtype as "int8" | "uint8", qx, qy), table!);
+          if (numerics !== undefined && first.dtype === "int8") {
+            throw new QkernError(op, `xs[${i}]`, `has other quantization parameters (${qx.scale}, ${qx.zeroPoint}) than the output (${qy.scale}, ${qy.zeroPoint}); TFLite's int8 CONCATENATION requires them equal`);
+          }
+          rt.views().u8.set(numerics !== undefined ? concatRequantTable(qx, qy) : requantTable(first.dtype as "int8" | "uint8", qx, qy), table!);
           tablePtr = table!;
         }
       }
-      x8Lut(rt).strided(t.ptr, out.ptr + offset * esize, pixels, c * esize, channels * esize, tablePtr);
+      if (c > 0) x8Lut(rt).strided(t.ptr, out.ptr + offset * esize, outer, c * esize, total * inner * esize, tablePtr);
       offset += c;
-    }
-  });
-  return out;
+    });
+    return out;
+  }));
 }
 
 /**

@@ -31,3 +31,4 @@ export {
   type RefTflitePool, type RefTfliteQuant, type TfliteActivation,
 } from "./tflite.js";
 export { expfMusl, gemmlowpExpOnNegativeValues, softmaxParamsTflite, softmaxTfliteLitert, softmaxTfliteReference } from "./tflite-softmax.js";
+export { broadcastIndexRef, tfliteAddRef, tfliteConcatRequantRef, tfliteMulRef, tfliteQuantizeRef, tfliteReluRef, tfliteRequantizeRef } from "./tflite-elementwise.js";

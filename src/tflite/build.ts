@@ -159,6 +159,34 @@ export function tfliteGraphFromSpec(spec: ModelSpec, params: ActivationParams, o
 }
 
 /**
+ * Activation parameters as the TFLite converter constrains them: the inputs of a concat take the
+ * concat's parameters (TFLite's int8 CONCATENATION requires equal ones, so the converter moves them
+ * onto the layers that produce the inputs), and a max pool's output keeps its input's. Use the result
+ * for both `tfliteFromSpec` and QuantizedNetwork when they must agree byte for byte. Returns a new map.
+ *
+ * @example
+ * ```ts
+ * const spec = squeezeNet11();
+ * const params = tfliteParams(spec, calibrate(qk, spec, [syntheticImage(spec.inputShape, 1)]));
+ * using model = loadModel(qk, tfliteFromSpec(spec, params));
+ * ```
+ */
+export function tfliteParams(spec: ModelSpec, params: ActivationParams): Map<string, PerTensorQuant> {
+  const out = new Map<string, PerTensorQuant>(params);
+  const get = (name: string): PerTensorQuant => {
+    const p = out.get(name);
+    if (!p) throw new QkernError("tfliteParams", "params", `has no calibrated parameters for tensor ${name}`);
+    return p;
+  };
+  for (const l of [...spec.layers].reverse()) if (l.op === "concat") for (const i of layerInputs(l)) out.set(i, get(l.name));
+  for (const l of spec.layers) if (l.op === "maxpool") out.set(l.name, get(layerInputs(l)[0]!));
+  for (const l of spec.layers) {
+    if (l.op === "concat" && layerInputs(l).some((i) => get(i) !== get(l.name))) throw new QkernError("tfliteParams", `layer ${l.name}`, "joins a max pool whose input is also constrained elsewhere; parameters cannot be unified");
+  }
+  return out;
+}
+
+/**
  * `spec` as an int8 TFLite file (see `tfliteGraphFromSpec`), ready for `loadModel` or any TFLite runtime.
  *
  * @example

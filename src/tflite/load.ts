@@ -17,7 +17,7 @@ import { encodeTflite, type TfliteModelInput } from "./writer.js";
 import { findBlocks } from "./fuse.js";
 import { lowerBlock } from "./lower/block.js";
 import { planTflite } from "./plan.js";
-import { activationDtype, foldablePads, perTensor, type PadFolds } from "./steps.js";
+import { activationDtype, checkFloatUse, foldablePads, perTensor, type PadFolds } from "./steps.js";
 
 /** Options of `loadModel`. */
 export interface LoadModelOptions {
@@ -39,7 +39,9 @@ export interface LoadModelOptions {
 export interface ModelTensorInfo {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly dtype: "int8" | "uint8";
+  /** float32 for a quantized model's float inputs (read by QUANTIZE) and outputs (written by DEQUANTIZE). */
+  readonly dtype: "int8" | "uint8" | "float32";
+  /** Quantization of 8-bit tensors; 1 and 0 for float32 ones (their values are the real numbers). */
   readonly scale: number;
   readonly zeroPoint: number;
 }
@@ -98,6 +100,7 @@ export class Model {
     for (const o of graph.operators) {
       if (LOWERINGS[o.op] === undefined) throw new QkernError(op, `operator ${o.index} (${o.op})`, `is not supported yet; supported: ${SUPPORTED_OPS.join(", ")}`);
     }
+    checkFloatUse(graph);
     const pads = foldablePads(graph);
     const fuse = options.fuse ?? false;
     if (typeof fuse !== "boolean") throw new QkernError(op, "options.fuse", `must be true or false, got ${String(fuse)}`);
@@ -140,8 +143,8 @@ export class Model {
    */
   run(
     inputs: readonly (ArrayLike<number> | Tensor)[] | Readonly<Record<string, ArrayLike<number> | Tensor>>,
-    options: { readonly inspect?: (op: OperatorTiming & { readonly tensor: string }, bytes: Int8Array | Uint8Array) => void } = {},
-  ): Array<Int8Array | Uint8Array> {
+    options: { readonly inspect?: (op: OperatorTiming & { readonly tensor: string }, bytes: Int8Array | Uint8Array | Float32Array) => void } = {},
+  ): Array<Int8Array | Uint8Array | Float32Array> {
     if (!this.alive) throw new QkernError("run", "model", "was disposed");
     const list = this.inputList(inputs);
     this.inputTensors.forEach((t, i) => {
@@ -149,20 +152,20 @@ export class Model {
       const arg = Array.isArray(inputs) ? `inputs[${i}]` : `inputs.${this.inputs[i]!.name}`;
       if (v instanceof Tensor) {
         if (v.dtype !== t.dtype || v.size !== t.size) throw new QkernError("run", arg, `is ${v}; ${this.inputs[i]!.name} is ${t}`);
-        (t.data as Int8Array | Uint8Array).set(v.data as Int8Array | Uint8Array);
+        (t.data as Int8Array | Uint8Array | Float32Array).set(v.data as Int8Array | Uint8Array | Float32Array);
         return;
       }
       if (v === null || typeof v !== "object" || typeof (v as ArrayLike<number>).length !== "number") throw new QkernError("run", arg, `must be an array, a typed array or a tensor, got ${String(v)}`);
       if (v.length !== t.size) throw new QkernError("run", arg, `has ${v.length} values; ${this.inputs[i]!.name} is ${t}`);
       checkValues("run", t.dtype, v);
-      (t.data as Int8Array | Uint8Array).set(v);
+      (t.data as Int8Array | Uint8Array | Float32Array).set(v);
     });
     const inspect = options.inspect;
     this.runner.execute(describe, inspect === undefined ? undefined : (s, _k, ms) => {
       const out = s.writes[0]!;
-      inspect({ index: s.index, op: s.op, ms, tensor: this.graph.tensors[out]!.name }, this.runner.tensor(out).data as Int8Array | Uint8Array);
+      inspect({ index: s.index, op: s.op, ms, tensor: this.graph.tensors[out]!.name }, this.runner.tensor(out).data as Int8Array | Uint8Array | Float32Array);
     });
-    return this.outputTensors.map((t) => (t.data as Int8Array | Uint8Array).slice());
+    return this.outputTensors.map((t) => (t.data as Int8Array | Uint8Array | Float32Array).slice());
   }
 
   private inputList(inputs: unknown): ReadonlyArray<ArrayLike<number> | Tensor> {
@@ -259,8 +262,9 @@ export function loadModel(qk: Qkern, model: Uint8Array | TfliteModelInput, optio
 }
 
 function info(t: TfliteTensor): ModelTensorInfo {
-  const q = perTensor(t);
-  return { name: t.name, shape: t.shape, dtype: activationDtype(t), scale: q.scale, zeroPoint: q.zeroPoint };
+  const dtype = activationDtype(t, true);
+  const q = dtype === "float32" ? { scale: 1, zeroPoint: 0 } : perTensor(t);
+  return { name: t.name, shape: t.shape, dtype, scale: q.scale, zeroPoint: q.zeroPoint };
 }
 
 /** 2 · multiply-adds of the compute operators. */

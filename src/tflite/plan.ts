@@ -25,8 +25,9 @@ export function planTflite(g: TfliteModel, lowerings: Readonly<Record<string, Lo
   const activation = (i: number): void => {
     if (tensors[i] !== undefined) return;
     const t = g.tensors[i]!;
-    const dtype = activationDtype(t);
-    tensors[i] = { name: t.name, dtype, shape: t.shape, quant: quantFor(op, dtype, t.shape, { quant: perTensor(t) }) };
+    // float32 only where QUANTIZE reads or DEQUANTIZE writes it (checkFloatUse, at load).
+    const dtype = activationDtype(t, true);
+    tensors[i] = { name: t.name, dtype, shape: t.shape, quant: dtype === "float32" ? null : quantFor(op, dtype, t.shape, { quant: perTensor(t) }) };
   };
   for (const i of g.inputs) activation(i);
   const planned: PlannedStep[] = [];

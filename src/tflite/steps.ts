@@ -41,9 +41,35 @@ export function sameQuant(a: TfliteTensor, b: TfliteTensor): boolean {
   return a.type === b.type && a.quant !== null && b.quant !== null && a.quant.scale[0] === b.quant.scale[0] && a.quant.zeroPoint[0] === b.quant.zeroPoint[0];
 }
 
-export function activationDtype(t: TfliteTensor): "int8" | "uint8" {
-  if (t.type !== "int8" && t.type !== "uint8") throw new QkernError(op, `tensor ${t.index} (${t.name})`, `is ${t.type}; only int8/uint8 activations are supported yet`);
-  return t.type;
+export function activationDtype(t: TfliteTensor): "int8" | "uint8";
+export function activationDtype(t: TfliteTensor, allowFloat: true): "int8" | "uint8" | "float32";
+/** The dtype of an activation: int8 / uint8, or float32 where `allowFloat` (a model's float inputs and outputs: checkFloatUse). */
+export function activationDtype(t: TfliteTensor, allowFloat = false): "int8" | "uint8" | "float32" {
+  if (t.type === "int8" || t.type === "uint8" || (allowFloat && t.type === "float32")) return t.type;
+  throw new QkernError(op, `tensor ${t.index} (${t.name})`, `is ${t.type}; only int8/uint8 activations are supported (float32 only as a model input read by QUANTIZE or an output written by DEQUANTIZE: float models are not supported)`);
+}
+
+/**
+ * float32 activations may only be read by QUANTIZE or written by DEQUANTIZE (a quantized model's
+ * float32 inputs and outputs); anything else (a float CONV_2D, a float model) is refused, naming the
+ * operator and tensor.
+ */
+export function checkFloatUse(g: TfliteModel): void {
+  for (const o of g.operators) {
+    const ins = o.inputs.filter((i) => i >= 0 && g.tensors[i]!.data === null);
+    const floatIn = o.op === "QUANTIZE" ? [] : ins.filter((i) => g.tensors[i]!.type === "float32");
+    const floatOut = o.op === "DEQUANTIZE" ? [] : o.outputs.filter((i) => g.tensors[i]!.type === "float32");
+    const bad = [...floatIn, ...floatOut][0];
+    if (bad !== undefined) {
+      const t = g.tensors[bad]!;
+      throw new QkernError(op, `operator ${o.index} (${o.op})`, `computes on float32 tensor ${t.index} (${t.name}); float models are not supported (float32 only as a model input read by QUANTIZE or an output written by DEQUANTIZE)`);
+    }
+  }
+}
+
+/** Bytes of one element of an activation. */
+export function elementBytes(t: TfliteTensor): number {
+  return activationDtype(t, true) === "float32" ? 4 : 1;
 }
 
 export function perTensor(t: TfliteTensor): { scale: number; zeroPoint: number } {

@@ -7,9 +7,9 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { QkernError, QuantizedNetwork, calibrate, createQkern, mobileNetV2, syntheticImage, type ModelSpec, type Qkern } from "../../src/index.js";
+import { QkernError, QuantizedNetwork, calibrate, createQkern, mobileNetV2, squeezeNet11, syntheticImage, type ModelSpec, type Qkern } from "../../src/index.js";
 import { Builder, SeededInit } from "../../src/models/spec.js";
-import { tfliteFromSpec, tfliteGraphFromSpec } from "../../src/tflite/build.js";
+import { tfliteFromSpec, tfliteGraphFromSpec, tfliteParams } from "../../src/tflite/build.js";
 import { FbReader } from "../../src/tflite/flatbuffer.js";
 import { loadModel } from "../../src/tflite/load.js";
 import { BUILTIN_OPS, decodeTflite, type TfliteModel } from "../../src/tflite/model.js";
@@ -125,10 +125,13 @@ function loaderNet(seed: number): ModelSpec {
   return { name: "loader-net", inputShape: [1, 21, 18, 3], layers: b.layers, output: b.fc(x, 20, 10, "logits") };
 }
 
-/** Writes `spec`, runs it with loadModel and QuantizedNetwork (stage fp32) on one image; returns both int8 outputs and the written file. */
+/**
+ * Writes `spec`, runs it with loadModel ('litert') and QuantizedNetwork (stage fp32, ADD layers with
+ * LiteRT's arithmetic, as the loaded model) on one image; returns both int8 outputs and the written file.
+ */
 function bothRuns(qk: Qkern, spec: ModelSpec, calibrationSeeds: number[], imageSeed: number): { loaded: Int8Array; network: Int8Array; bytes: Uint8Array; net: QuantizedNetwork } {
   const params = calibrate(qk, spec, calibrationSeeds.map((s) => syntheticImage(spec.inputShape, s)));
-  const net = new QuantizedNetwork(qk, spec, params, { stage: "fp32" });
+  const net = new QuantizedNetwork(qk, spec, params, { stage: "fp32", addNumerics: "litert" });
   const seen = new Map<string, Int8Array>();
   net.run(syntheticImage(spec.inputShape, imageSeed), (name, t) => void ((name === "input" || name === spec.output) && seen.set(name, (t.data as Int8Array).slice())));
   const bytes = tfliteFromSpec(spec, params);
@@ -185,6 +188,26 @@ function squeezeLike(seed: number): ModelSpec {
   return { name: "squeeze-like", inputShape: [1, 23, 23, 3], layers: b.layers, output: x };
 }
 
+describeBuilds("tfliteFromSpec: SqueezeNet (CONCATENATION, MAX_POOL_2D)", (get) => {
+  it("SqueezeNet 1.1 written as int8 TFLite with the converter's parameter constraints: loadModel gives QuantizedNetwork's int8 logits byte for byte", () => {
+    const qk = get();
+    const spec = squeezeNet11(2);
+    const params = tfliteParams(spec, calibrate(qk, spec, [syntheticImage(spec.inputShape, 3), syntheticImage(spec.inputShape, 4)]));
+    using net = new QuantizedNetwork(qk, spec, params, { stage: "fp32" });
+    const seen = new Map<string, Int8Array>();
+    net.run(syntheticImage(spec.inputShape, 3), (name, t) => void ((name === "input" || name === spec.output) && seen.set(name, (t.data as Int8Array).slice())));
+    const bytes = tfliteFromSpec(spec, params);
+    const ops = decodeTflite(bytes).operators.map((o) => o.op);
+    expect([ops.filter((o) => o === "CONCATENATION").length, ops.filter((o) => o === "MAX_POOL_2D").length]).toEqual([8, 3]);
+    for (const numerics of ["litert", "reference"] as const) {
+      using model = loadModel(qk, bytes, { numerics });
+      const [y] = model.run([seen.get("input")!]);
+      if (numerics === "litert") expect(Array.from(y!)).toEqual(Array.from(seen.get(spec.output)!));
+      expect(new Set(y).size, "logits are not constant").toBeGreaterThan(10);
+    }
+  });
+});
+
 describe("tfliteGraphFromSpec: the graph written", () => {
   const params = (spec: ModelSpec, zeroPoint = -5): Map<string, { scale: number; zeroPoint: number }> =>
     new Map(["input", ...spec.layers.map((l) => l.name)].map((n, i) => [n, { scale: 0.01 + i / 1000, zeroPoint }]));
@@ -217,7 +240,7 @@ describe("tfliteGraphFromSpec: the graph written", () => {
     expect(ops).toEqual({ "CONV_2D v3": 35, "DEPTHWISE_CONV_2D v3": 17, "ADD v2": 10, "MEAN v2": 1, "FULLY_CONNECTED v4": 1 });
   });
 
-  it("concat as CONCATENATION along channels and max pooling as MAX_POOL_2D (written and decoded; the loader refuses them by name for now)", async () => {
+  it("concat as CONCATENATION along channels and max pooling as MAX_POOL_2D (written and decoded; the loader refuses int8 inputs whose parameters differ from the output's, as TFLite does)", async () => {
     const spec = squeezeLike(5);
     const bytes = tfliteFromSpec(spec, params(spec));
     const g = decodeTflite(bytes);
@@ -228,7 +251,12 @@ describe("tfliteGraphFromSpec: the graph written", () => {
     expect([cat.options, cat.inputs.length, g.tensors[cat.outputs[0]!]!.shape]).toEqual([{ axis: 3, activation: "none" }, 2, [1, 5, 5, 12]]);
     expect(g.tensors[g.outputs[0]!]!.shape).toEqual([1, 1, 1, 5]);
     const qk = await createQkern({ isa: "scalar" });
-    expect(() => loadModel(qk, bytes)).toThrow(/operator 1 \(MAX_POOL_2D\).*not supported yet/);
+    expect(() => loadModel(qk, bytes)).toThrow(/operator 1 \(MAX_POOL_2D\).*equal input and output quantization/);
+    const pooled = new Map(params(spec));
+    pooled.set(spec.layers[1]!.name, pooled.get(spec.layers[0]!.name)!);
+    expect(() => loadModel(qk, tfliteFromSpec(spec, pooled))).toThrow(/operator \d+ \(CONCATENATION\).*TFLite's int8 CONCATENATION requires them equal/);
+    using ok = loadModel(qk, tfliteFromSpec(spec, tfliteParams(spec, params(spec))));
+    expect(ok.outputs[0]!.shape).toEqual([1, 1, 1, 5]);
   });
 
   it("refuses what it cannot write: uint8 activation parameters, missing parameters, an unknown output", () => {

@@ -41,3 +41,55 @@ export function avgPoolTflite(shape: readonly [number, number, number, number], 
     operators: [{ code: 1, inputs: [0], outputs: [1], options: { padding, strideW: stride, strideH: stride, filterW: k, filterH: k, activation: ACTIVATIONS[activation]! } }],
   });
 }
+
+type Q8 = "int8" | "uint8";
+const tq = (name: string, shape: readonly number[], type: Q8 | "float32", q: Q | null): TfliteTensorInput =>
+  type === "float32" ? { name, shape, type } : tensor(name, shape, type, q!);
+
+/** ADD (0), SUB (41) or MUL (18) of a [shapeA] and b [shapeB] (TFLite broadcasting) with a fused activation. */
+export function binaryTflite(code: 0 | 18 | 41, shapeA: readonly number[], shapeB: readonly number[], shapeY: readonly number[], dtype: Q8, qa: Q, qb: Q, qy: Q, activation: TfliteActivation): Uint8Array {
+  return encodeTflite({
+    tensors: [tensor("a", shapeA, dtype, qa), tensor("b", shapeB, dtype, qb), tensor("y", shapeY, dtype, qy)],
+    inputs: [0, 1], outputs: [2],
+    operators: [{ code, inputs: [0, 1], outputs: [2], options: { activation } }],
+  });
+}
+
+/** One operator without options from x to y of the same shape: QUANTIZE (114), DEQUANTIZE (6), RELU (19), RELU_N1_TO_1 (20), RELU6 (21). */
+export function unaryTflite(code: 6 | 19 | 20 | 21 | 114, shape: readonly number[], from: Q8 | "float32", qx: Q | null, to: Q8 | "float32", qy: Q | null): Uint8Array {
+  return encodeTflite({
+    tensors: [tq("x", shape, from, qx), tq("y", shape, to, qy)],
+    inputs: [0], outputs: [1],
+    operators: [{ code, inputs: [0], outputs: [1] }],
+  });
+}
+
+/** CONCATENATION of inputs along `axis`. */
+export function concatTflite(shapes: ReadonlyArray<readonly number[]>, axis: number, dtype: Q8, qs: readonly Q[], qy: Q): Uint8Array {
+  const a = axis < 0 ? axis + shapes[0]!.length : axis;
+  const shapeY = shapes[0]!.map((d, j) => (j === a ? shapes.reduce((s, sh) => s + sh[j]!, 0) : d));
+  return encodeTflite({
+    tensors: [...shapes.map((s, i) => tensor(`x${i}`, s, dtype, qs[i]!)), tensor("y", shapeY, dtype, qy)],
+    inputs: shapes.map((_, i) => i), outputs: [shapes.length],
+    operators: [{ code: 2, inputs: shapes.map((_, i) => i), outputs: [shapes.length], options: { axis, activation: "none" } }],
+  });
+}
+
+/** MAX_POOL_2D, kernel kh×kw, stride, SAME or VALID, fused activation. */
+export function maxPoolTflite(shape: readonly [number, number, number, number], out: readonly [number, number], k: readonly [number, number], stride: number, padding: "same" | "valid",
+  activation: TfliteActivation, dtype: Q8, q: Q): Uint8Array {
+  return encodeTflite({
+    tensors: [tensor("x", shape, dtype, q), tensor("y", [shape[0], out[0], out[1], shape[3]], dtype, q)],
+    inputs: [0], outputs: [1],
+    operators: [{ code: 17, inputs: [0], outputs: [1], options: { padding, strideW: stride, strideH: stride, filterW: k[1], filterH: k[0], activation } }],
+  });
+}
+
+/** A quantized model with float32 input and output: float32 [shape] → QUANTIZE (qx) → RELU6 (qy) → DEQUANTIZE → float32. */
+export function floatIoTflite(shape: readonly number[], dtype: Q8, qx: Q, qy: Q): Uint8Array {
+  return encodeTflite({
+    tensors: [tq("in", shape, "float32", null), tq("q", shape, dtype, qx), tq("r", shape, dtype, qy), tq("out", shape, "float32", null)],
+    inputs: [0], outputs: [3],
+    operators: [{ code: 114, inputs: [0], outputs: [1] }, { code: 21, inputs: [1], outputs: [2] }, { code: 6, inputs: [2], outputs: [3] }],
+  });
+}

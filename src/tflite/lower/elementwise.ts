@@ -1,19 +1,27 @@
-// ADD (same shapes), with TFLite's fused activation.
+// ADD, SUB and MUL with TFLite's broadcasting and fused activation, on the public ops with the
+// model's numerics (add / sub / mul with `numerics`: src/ops/binary.ts).
 
-import { QkernError } from "../../errors.js";
 import { add } from "../../ops/add.js";
-import { clamp } from "../steps.js";
+import { mul } from "../../ops/mul.js";
+import { sub } from "../../ops/sub.js";
+import { QkernError } from "../../errors.js";
+import type { TfliteBinaryOptions } from "../../ops/binary.js";
+import type { Tensor } from "../../tensor.js";
 import type { Lowering } from "./context.js";
+import { checked } from "./tensor-ops.js";
 
 const op = "loadModel";
+const OPS: Record<string, (a: Tensor, b: Tensor, o: TfliteBinaryOptions) => Tensor> = { ADD: add, SUB: sub, MUL: mul };
 
-export const addOp: Lowering = {
+export const binaryOp: Lowering = {
   lower(cx, o, where) {
     const out = cx.act(o.outputs[0]!);
     const a = cx.act(o.inputs[0]!);
     const b = cx.act(o.inputs[1]!);
-    if (a.size !== b.size || a.size !== out.size) throw new QkernError(op, where, `broadcasting ADD is not supported yet (${a}, ${b})`);
-    const opts = { out, stage: cx.stage, ...clamp(o.options.activation ?? "none", out, where) };
-    return () => void add(a, b, opts);
+    const activation = o.options.activation ?? "none";
+    if (activation !== "none" && activation !== "relu" && activation !== "relu6" && activation !== "relu_n1_to_1") throw new QkernError(op, where, `fused activation ${activation} is not supported`);
+    const fn = OPS[o.op]!;
+    const opts = { out, numerics: cx.numerics, activation } as const;
+    return checked(where, () => fn(a, b, opts));
   },
 };

@@ -3,15 +3,18 @@
 
 import { convolution, fullyConnected } from "./conv.js";
 import type { Lowering } from "./context.js";
-import { addOp } from "./elementwise.js";
+import { binaryOp } from "./elementwise.js";
 import { pad, reshape, transpose } from "./layout.js";
 import { averagePool, mean, softmaxOp } from "./pool.js";
+import { concatenation, dequantizeOp, maxPool, quantizeOp, reluOp } from "./tensor-ops.js";
 
 export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   CONV_2D: convolution,
   DEPTHWISE_CONV_2D: convolution,
   FULLY_CONNECTED: fullyConnected,
-  ADD: addOp,
+  ADD: binaryOp,
+  SUB: binaryOp,
+  MUL: binaryOp,
   MEAN: mean,
   AVERAGE_POOL_2D: averagePool,
   SOFTMAX: softmaxOp,
@@ -19,6 +22,13 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   TRANSPOSE: transpose,
   RESHAPE: reshape,
   SQUEEZE: reshape,
+  QUANTIZE: quantizeOp,
+  DEQUANTIZE: dequantizeOp,
+  RELU: reluOp,
+  RELU6: reluOp,
+  RELU_N1_TO_1: reluOp,
+  CONCATENATION: concatenation,
+  MAX_POOL_2D: maxPool,
 };
 
 /** Supported operator names, for error messages and docs. */
