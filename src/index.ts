@@ -60,6 +60,7 @@ export type { Pool2dOptions } from "./ops/pool-common.js";
 export { concat, requantTable } from "./ops/concat.js";
 export { mulChannels } from "./ops/mul-channels.js";
 export { softmax, type SoftmaxOptions } from "./ops/softmax.js";
+export { resize, type ResizeOptions } from "./ops/resize.js";
 export type { TfliteFusedActivation, TfliteNumerics } from "./ops/tflite-arith.js";
 export { createObserver, type Observer, type ObserverKind, type ObserverOptions } from "./calibrate.js";
 export { calibrate } from "./models/calibration.js";

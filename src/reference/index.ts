@@ -31,3 +31,4 @@ export {
   type RefTflitePool, type RefTfliteQuant, type TfliteActivation,
 } from "./tflite.js";
 export { expfMusl, gemmlowpExpOnNegativeValues, softmaxParamsTflite, softmaxTfliteLitert, softmaxTfliteReference } from "./tflite-softmax.js";
+export { gemmlowpExp, hardSwishTflite, tfliteActivationReference, tfliteActivationXnnpack } from "./tflite-activations.js";

@@ -10,6 +10,7 @@ import { packDepthwiseWeights } from "../../ops/pack-depthwise-weights.js";
 import { packGemmWeights } from "../../ops/pack-gemm-weights.js";
 import { clamp, int32Data, int8Data, weightQuant } from "../steps.js";
 import { optionalInput, type Lowering } from "./context.js";
+import { groupedConvolution } from "./grouped-conv.js";
 
 const op = "loadModel";
 
@@ -23,11 +24,14 @@ export const convolution: Lowering = {
     const bi = optionalInput(o, 2);
     const bias = bi === null ? undefined : int32Data(cx.constant(bi));
     const depthwise = o.op === "DEPTHWISE_CONV_2D";
-    const wt = cx.own(cx.qk.tensor(int8Data(wInfo, where), wInfo.shape, { quant: weightQuant(wInfo, depthwise ? 3 : 0, where) }));
-    const common = {
+    const common0 = {
       strides: [o.options.strideH!, o.options.strideW!] as [number, number], dilations: [o.options.dilationH ?? 1, o.options.dilationW ?? 1] as [number, number],
-      padding: pad ? pad.pads : o.options.padding ?? "valid", out, stage: cx.stage, ...clamp(o.options.activation ?? "none", out, where),
+      padding: pad ? pad.pads : o.options.padding ?? "valid", stage: cx.stage, ...clamp(o.options.activation ?? "none", out, where),
     };
+    // Grouped CONV_2D: the filter reads fewer channels than the input has (TFLite: groups = IC / filter IC).
+    if (!depthwise && wInfo.shape.length === 4 && x.shape.length === 4 && wInfo.shape[3] !== x.shape[3]) return groupedConvolution(cx, x, out, wInfo, bias, common0, where);
+    const wt = cx.own(cx.qk.tensor(int8Data(wInfo, where), wInfo.shape, { quant: weightQuant(wInfo, depthwise ? 3 : 0, where) }));
+    const common = { ...common0, out };
     if (!depthwise) {
       const w = cx.own(packConvWeights(wt, { layout: "ohwi", ...(bias ? { bias } : {}) }));
       return () => void conv2d(x, w, common);

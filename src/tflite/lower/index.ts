@@ -5,7 +5,9 @@ import { convolution, fullyConnected } from "./conv.js";
 import type { Lowering } from "./context.js";
 import { addOp } from "./elementwise.js";
 import { pad, reshape, transpose } from "./layout.js";
+import { hardSwish, logistic, tanh } from "./nonlinear.js";
 import { averagePool, mean, softmaxOp } from "./pool.js";
+import { resizeBilinear, resizeNearest } from "./resize.js";
 
 export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   CONV_2D: convolution,
@@ -19,6 +21,11 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   TRANSPOSE: transpose,
   RESHAPE: reshape,
   SQUEEZE: reshape,
+  LOGISTIC: logistic,
+  TANH: tanh,
+  HARD_SWISH: hardSwish,
+  RESIZE_BILINEAR: resizeBilinear,
+  RESIZE_NEAREST_NEIGHBOR: resizeNearest,
 };
 
 /** Supported operator names, for error messages and docs. */
