@@ -32,3 +32,4 @@ export {
 } from "./tflite.js";
 export { expfMusl, gemmlowpExpOnNegativeValues, softmaxParamsTflite, softmaxTfliteLitert, softmaxTfliteReference } from "./tflite-softmax.js";
 export { gemmlowpExp, hardSwishTflite, tfliteActivationReference, tfliteActivationXnnpack } from "./tflite-activations.js";
+export { resizeBilinearTfliteInteger, resizeBilinearXnnpack, resizeNearestTflite, type RefResize } from "./tflite-resize.js";
