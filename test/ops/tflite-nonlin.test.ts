@@ -5,12 +5,13 @@
 // formulas (each comment says how). LiteRT.js itself is compared in test/peers/tflite-nonlin-litert.test.ts.
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { activation, resize, type Qkern, type Tensor } from "../../src/index.js";
+import { activation, createQkern, resize, type Qkern, type Tensor } from "../../src/index.js";
 import {
   gemmlowpExp, gemmlowpExpOnNegativeValues, hardSwishTflite, resizeBilinearTfliteInteger, resizeBilinearXnnpack, resizeNearestTflite, tfliteActivationReference,
   tfliteActivationXnnpack,
 } from "../../src/reference/index.js";
 import { loadModel } from "../../src/tflite/load.js";
+import { encodeTflite } from "../../src/tflite/writer.js";
 import { length, scale, zeroPoint } from "../support/arbitraries.js";
 import { describeBuilds, expectError, rng } from "../support/helpers.js";
 import { groupedConvTflite, resizeTflite, unaryTflite } from "../support/tflite-build.js";
@@ -32,7 +33,56 @@ function tensor8(qk: Qkern, values: number[], shape: number[], dtype: Q8, q: { s
 
 const dtypeArb = fc.constantFrom<Q8>("int8", "uint8");
 
-describeBuilds("TFLite activations, resize and grouped convolution", (get) => {
+/** LOGISTIC → RESIZE_BILINEAR → grouped CONV_2D (2 groups) → HARD_SWISH → RESIZE_NEAREST_NEIGHBOR → TANH, int8. */
+function chain(): Uint8Array {
+  const q = (scale: number, zeroPoint: number) => ({ scale: [scale], zeroPoint: [zeroPoint] });
+  const act = (name: string, shape: number[], quant: { scale: number[]; zeroPoint: number[] }) => ({ name, shape, type: "int8" as const, quant });
+  const r = rng(5);
+  const w = Int8Array.from({ length: 6 * 3 * 3 * 2 }, () => Math.floor(r() * 255) - 127);
+  const scales = Array.from({ length: 6 }, () => Math.fround(0.01 + r() * 0.02));
+  const bytesOf = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return encodeTflite({
+    tensors: [
+      act("x", [1, 5, 5, 4], q(0.05, 3)), act("sig", [1, 5, 5, 4], q(1 / 256, -128)),
+      { name: "size1", shape: [2], type: "int32", data: bytesOf(Int32Array.of(9, 7)) }, act("up", [1, 9, 7, 4], q(1 / 256, -128)),
+      { name: "w", shape: [6, 3, 3, 2], type: "int8", data: bytesOf(w), quant: { scale: scales, zeroPoint: scales.map(() => 0), axis: 0 } },
+      { name: "b", shape: [6], type: "int32", data: bytesOf(Int32Array.from({ length: 6 }, () => Math.floor(r() * 400) - 200)), quant: { scale: scales.map((s) => Math.fround(s / 256)), zeroPoint: scales.map(() => 0), axis: 0 } },
+      act("conv", [1, 5, 4, 6], q(0.02, -10)), act("hs", [1, 5, 4, 6], q(0.015, -20)),
+      { name: "size2", shape: [2], type: "int32", data: bytesOf(Int32Array.of(11, 3)) }, act("near", [1, 11, 3, 6], q(0.015, -20)), act("y", [1, 11, 3, 6], q(1 / 128, 0)),
+    ],
+    inputs: [0], outputs: [10],
+    operators: [
+      { code: 14, inputs: [0], outputs: [1] },
+      { code: 23, inputs: [1, 2], outputs: [3], options: { halfPixelCenters: true } },
+      { code: 3, inputs: [3, 4, 5], outputs: [6], options: { padding: "same", strideW: 2, strideH: 2, activation: "relu6" } },
+      { code: 117, inputs: [6], outputs: [7] },
+      { code: 97, inputs: [7, 8], outputs: [9], options: { alignCorners: true } },
+      { code: 28, inputs: [9], outputs: [10] },
+    ],
+  });
+}
+
+describeBuilds("TFLite activations, resize and grouped convolution", (get, isa) => {
+  it("a chain of the new operators: the arena gives the bytes of guard mode (no kernel writes past its output); runs allocate nothing; dispose returns every byte", async () => {
+    const qk = get();
+    const guarded = await createQkern({ isa, guard: true });
+    const bytes = chain();
+    for (const numerics of ["reference", "litert"] as const) {
+      const before = qk.memoryStats();
+      const a = loadModel(qk, bytes, { numerics });
+      using b = loadModel(guarded, bytes, { numerics });
+      const x = Int8Array.from(data8(numerics.length, 100, "int8", 3));
+      const first = Array.from(a.run([x])[0]!);
+      const loaded = qk.memoryStats();
+      expect(Array.from(a.run([x])[0]!)).toEqual(first);
+      expect(qk.memoryStats()).toMatchObject({ bytesInUse: loaded.bytesInUse, allocations: loaded.allocations });
+      expect(Array.from(b.run([x])[0]!), numerics).toEqual(first);
+      expect(new Set(first).size, "output is not constant").toBeGreaterThan(3);
+      a.dispose();
+      expect(qk.memoryStats()).toMatchObject({ bytesInUse: before.bytesInUse, allocations: before.allocations });
+    }
+  });
+
   it("gemmlowp exp with 5 integer bits equals the softmax reference's; exp(−1) in Q4.27 is exp(−1) within 2^−20", () => {
     fc.assert(fc.property(fc.integer({ min: -(2 ** 31), max: 0 }), (a) => {
       expect(gemmlowpExp(a, 5)).toBe(gemmlowpExpOnNegativeValues(a));
