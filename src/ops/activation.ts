@@ -60,6 +60,20 @@ export function activationTable(fn: ActivationFn, dtype: "int8" | "uint8", input
   return table;
 }
 
+/** TFLite tables by parameters (building one runs the fixed-point or libm arithmetic 256 times): the last 32 kept. */
+const TFLITE_TABLES = new Map<string, Uint8Array>();
+
+function tfliteTable(op: string, arg: string, fn: TfliteActivationFn, numerics: TfliteNumerics, dtype: "int8" | "uint8", input: PerTensorQuant, output: PerTensorQuant): Uint8Array {
+  const key = [fn, numerics, dtype, input.scale, input.zeroPoint, output.scale, output.zeroPoint].join("|");
+  let table = TFLITE_TABLES.get(key);
+  if (table === undefined) {
+    table = tfliteActivationTable(op, arg, fn, numerics, dtype, input, output);
+    if (TFLITE_TABLES.size >= 32) TFLITE_TABLES.delete(TFLITE_TABLES.keys().next().value!);
+    TFLITE_TABLES.set(key, table);
+  }
+  return table;
+}
+
 /**
  * An activation function on 8-bit data by table lookup (built from the quantization parameters,
  * see `activationTable`), or on float32 data directly.
@@ -107,7 +121,7 @@ export function activation(x: Tensor, fn: ActivationFn, options: ActivationOptio
   try {
     table = numerics === undefined
       ? activationTable(fn, input.dtype as "int8" | "uint8", input.quant, out.quant)
-      : tfliteActivationTable(op, options.out !== undefined ? "options.out" : "options.output", fn as TfliteActivationFn, numerics, input.dtype as "int8" | "uint8", input.quant, out.quant);
+      : tfliteTable(op, options.out !== undefined ? "options.out" : "options.output", fn as TfliteActivationFn, numerics, input.dtype as "int8" | "uint8", input.quant, out.quant);
   } catch (e) {
     if (out !== options.out) out.dispose();
     throw e;

@@ -1,7 +1,7 @@
 // resize: TFLite's RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR on 8-bit NHWC data (the output keeps
 // the input's quantization, as TFLite requires). Per output row and column the source indices and
 // weights are computed once, then the pixels are copied (nearest: one memmove of C bytes per pixel)
-// or blended in TypeScript. Formulas and sources: docs/numerics.md ("TFLite resize"); the literal
+// or blended one output row per call of the x8_ibilinear kernel. Formulas and sources: docs/numerics.md ("TFLite resize"); the literal
 // forms the tests compare with are in qkern/reference (tflite-resize.ts).
 // - nearest, both numerics: reference_ops::ResizeNearestNeighbor (float32 coordinates, floor, or
 //   round half away from zero with align_corners). 'litert': LiteRT runs TFLite's optimized kernel,
@@ -16,6 +16,7 @@ import { QkernError } from "../errors.js";
 import { isPerAxisQuant } from "../quant.js";
 import type { Tensor } from "../tensor.js";
 import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
+import { x8Ibilinear } from "../kernels/x8_ibilinear.js";
 import { checkNumerics, type TfliteNumerics } from "./tflite-arith.js";
 
 /** Options of `resize`. */
@@ -142,33 +143,21 @@ export function resize(x: Tensor, options: ResizeOptions): Tensor {
   const axis = numerics === "reference" ? axisReference : axisLitert;
   const ay = axis(ih, oh, align, half);
   const ax = axis(iw, ow, align, half);
-  const src = input.data as Int8Array | Uint8Array;
-  const dst = out.data as Int8Array | Uint8Array;
-  let k = 0;
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < oh; y++) {
-      const r0 = (b * ih + ay.i0[y]!) * iw;
-      const r1 = (b * ih + ay.i1[y]!) * iw;
-      const wy = ay.w[y]!;
-      for (let xo = 0; xo < ow; xo++) {
-        const p00 = (r0 + ax.i0[xo]!) * c, p01 = (r0 + ax.i1[xo]!) * c, p10 = (r1 + ax.i0[xo]!) * c, p11 = (r1 + ax.i1[xo]!) * c;
-        const wx = ax.w[xo]!;
-        if (numerics === "reference") {
-          const a = (1024 - wy) * (1024 - wx), bq = wy * (1024 - wx), cq = (1024 - wy) * wx, d = wy * wx;
-          for (let ch = 0; ch < c; ch++, k++) {
-            const s = src[p00 + ch]! * a + src[p10 + ch]! * bq + src[p01 + ch]! * cq + src[p11 + ch]! * d;
-            dst[k] = Math.trunc((s + (s > 0 ? 524288 : -524288)) / 1048576);
-          }
-        } else {
-          for (let ch = 0; ch < c; ch++, k++) {
-            const tl = src[p00 + ch]!, bl = src[p10 + ch]!;
-            const t = tl * 2048 + (src[p01 + ch]! - tl) * wx;
-            const bt = bl * 2048 + (src[p11 + ch]! - bl) * wx;
-            dst[k] = Math.floor((t * 2048 + (bt - t) * wy + 2097152) / 4194304);
-          }
-        }
+  const rt = input.rt;
+  const kernel = x8Ibilinear(rt);
+  const weights = numerics === "reference" ? "q10" : "q11";
+  const rowBytes = iw * c;
+  rt.workspace.with(op, [12 * ow], ([cols]) => {
+    const words = new Int32Array(3 * ow);
+    for (let xo = 0; xo < ow; xo++) words.set([ax.i0[xo]! * c, ax.i1[xo]! * c, ax.w[xo]!], 3 * xo);
+    rt.views().i32.set(words, cols! >>> 2);
+    let dst = out.ptr;
+    for (let b = 0; b < n; b++) {
+      const image = input.ptr + b * ih * rowBytes;
+      for (let y = 0; y < oh; y++, dst += ow * c) {
+        kernel.row(weights, image + ay.i0[y]! * rowBytes, image + ay.i1[y]! * rowBytes, cols!, c, ay.w[y]!, dst, ow, input.dtype === "uint8");
       }
     }
-  }
+  });
   return out;
 }
