@@ -37,7 +37,7 @@ export interface ResizeOptions {
 
 const f = Math.fround;
 
-/** Source index of output coordinate `o` (reference_ops GetNearestNeighbor), or the uint8 fast path's 16.16 fixed point. */
+/** Source index of output coordinate `o`: reference_ops GetNearestNeighbor, or (`fixed`) the optimized kernel's 16.16 fixed point. */
 function nearestIndex(o: number, inSize: number, outSize: number, align: boolean, half: boolean, fixed: boolean): number {
   if (fixed) return Math.min(Math.floor((o * (Math.floor((inSize * 65536) / outSize) + 1)) / 65536), inSize - 1);
   const scale = align && outSize > 1 ? f((inSize - 1) / f(outSize - 1)) : f(inSize / f(outSize));
@@ -49,7 +49,11 @@ function nearestIndex(o: number, inSize: number, outSize: number, align: boolean
 /** Per output coordinate: the two source indices and the weight of the second, in 1/1024 (reference) or 1/2048 (litert). */
 interface Axis { readonly i0: Int32Array; readonly i1: Int32Array; readonly w: Int32Array }
 
-/** reference_ops::ResizeBilinearInteger's ComputeInterpolationValuesInteger (10-bit fixed point, C division). */
+/**
+ * reference_ops::ResizeBilinearInteger's ComputeInterpolationValuesInteger (10-bit fixed point, C
+ * division). The lower index is also clamped to the input, where TFLite would read past it (a scale
+ * rounded up far enough to reach the last row + 1; qkern/reference does the same).
+ */
 function axisReference(inSize: number, outSize: number, align: boolean, half: boolean): Axis {
   const scale = align && outSize > 1 ? Math.trunc((1024 * (inSize - 1) + Math.trunc((outSize - 1) / 2)) / (outSize - 1)) : Math.trunc((1024 * inSize + Math.trunc(outSize / 2)) / outSize);
   const axis = { i0: new Int32Array(outSize), i1: new Int32Array(outSize), w: new Int32Array(outSize) };
