@@ -34,6 +34,7 @@ export * from "./f32_gemm/scalar";
 export * from "./im2col/scalar";
 export * from "./q8_vadd/scalar";
 export * from "./x8_lut/scalar";
+export * from "./x8_ibilinear/scalar";
 export * from "./q8_vmul/scalar";
 export * from "./q8_vbin/scalar";
 export * from "./q8_pool/scalar";

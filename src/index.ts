@@ -64,6 +64,7 @@ export { relu, type ReluOptions } from "./ops/relu.js";
 export { mul } from "./ops/mul.js";
 export type { TfliteBinaryOptions } from "./ops/binary.js";
 export { softmax, type SoftmaxOptions } from "./ops/softmax.js";
+export { resize, type ResizeOptions } from "./ops/resize.js";
 export type { TfliteFusedActivation, TfliteNumerics } from "./ops/tflite-arith.js";
 export { createObserver, type Observer, type ObserverKind, type ObserverOptions } from "./calibrate.js";
 export { calibrate } from "./models/calibration.js";

@@ -83,6 +83,7 @@ const FAMILIES: readonly FamilyRows[] = [
   { family: "q8_vadd", stages: ["fp32"], isas: ["scalar", "simd128"] },
   { family: "q8_vadd", stages: ["fixedpoint"], isas: ["scalar"] },
   { family: "x8_lut", tiles: ["256", "strided"], isas: ["scalar"] },
+  { family: "x8_ibilinear", tiles: ["q11", "q10"], isas: ["scalar"] },
   { family: "q8_vmul", tiles: ["channels"], isas: ["scalar"] },
   { family: "q8_vbin", stages: ["fp32", "fixedpoint"], tiles: ["add", "mul"], isas: ["scalar"] },
   { family: "q8_vbin", stages: ["fp32"], tiles: ["add"], isas: ["simd128"] },

@@ -104,7 +104,7 @@ const EXPF_POLY: readonly [number, number, number] = (() => {
 })();
 
 /** expf as the libm of WebAssembly builds computes it (musl, ARM optimized-routines), on a float32. */
-function expf(x: number): number {
+export function expf(x: number): number {
   if (x > 88.72283172607422) return Infinity;
   if (x < -103.97207641601562) return 0;
   const z = Math.LOG2E * 32 * x; // 0x1.71547652b82fep0 · 32

@@ -32,3 +32,5 @@ export {
 } from "./tflite.js";
 export { expfMusl, gemmlowpExpOnNegativeValues, softmaxParamsTflite, softmaxTfliteLitert, softmaxTfliteReference } from "./tflite-softmax.js";
 export { broadcastIndexRef, tfliteAddRef, tfliteConcatRequantRef, tfliteMulRef, tfliteQuantizeRef, tfliteReluRef, tfliteRequantizeRef } from "./tflite-elementwise.js";
+export { gemmlowpExp, hardSwishTflite, tfliteActivationReference, tfliteActivationXnnpack } from "./tflite-activations.js";
+export { resizeBilinearTfliteInteger, resizeBilinearXnnpack, resizeNearestTflite, type RefResize } from "./tflite-resize.js";

@@ -43,7 +43,7 @@ export function findBlocks(g: TfliteModel, folds: PadFolds, minBytes = FUSE_MIN_
   const pointwise = (o: TfliteOperator | null | undefined): o is TfliteOperator => {
     if (!o || o.op !== "CONV_2D" || o.outputs.length !== 1 || !(o.inputs[0]! >= 0) || !(o.inputs[1]! >= 0)) return false;
     const w = g.tensors[o.inputs[1]!]!.shape;
-    return w.length === 4 && w[1] === 1 && w[2] === 1 && o.options.strideH === 1 && o.options.strideW === 1 && (o.options.dilationH ?? 1) === 1 && (o.options.dilationW ?? 1) === 1 && g.tensors[o.inputs[0]!]!.shape.length === 4;
+    return w.length === 4 && w[1] === 1 && w[2] === 1 && w[3] === g.tensors[o.inputs[0]!]!.shape[3] && o.options.strideH === 1 && o.options.strideW === 1 && (o.options.dilationH ?? 1) === 1 && (o.options.dilationW ?? 1) === 1 && g.tensors[o.inputs[0]!]!.shape.length === 4;
   };
   const blocks: Block[] = [];
   const used = new Set<number>();

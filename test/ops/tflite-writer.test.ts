@@ -7,7 +7,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { QkernError, QuantizedNetwork, calibrate, createQkern, mobileNetV2, squeezeNet11, syntheticImage, type ModelSpec, type Qkern } from "../../src/index.js";
+import { QkernError, QuantizedNetwork, calibrate, createQkern, efficientNetLite0, mobileNetV2, squeezeNet11, syntheticImage, type ModelSpec, type Qkern } from "../../src/index.js";
 import { Builder, SeededInit } from "../../src/models/spec.js";
 import { tfliteFromSpec, tfliteGraphFromSpec, tfliteParams } from "../../src/tflite/build.js";
 import { FbReader } from "../../src/tflite/flatbuffer.js";
@@ -174,6 +174,15 @@ describeBuilds("tfliteFromSpec: models qkern writes itself", (get) => {
       expect(bytesOf(w!.data!).equals(bytesOf(q.weights)), `${name} weights`).toBe(true);
       expect(bytesOf(b!.data!).equals(bytesOf(q.bias)), `${name} bias`).toBe(true);
     }
+  });
+
+  it("EfficientNet-Lite0 (seed 3: 5×5 depthwise, stride-2 SAME, residual ADDs) written as int8 TFLite: loadModel gives QuantizedNetwork's int8 logits byte for byte", () => {
+    const spec = efficientNetLite0(3);
+    const r = bothRuns(get(), spec, [3, 4], 5);
+    using _net = r.net;
+    expect(Array.from(r.loaded)).toEqual(Array.from(r.network));
+    expect(new Set(r.loaded).size, "logits are not constant").toBeGreaterThan(10);
+    expect(decodeTflite(r.bytes).operators.length).toBe(spec.layers.length);
   });
 });
 

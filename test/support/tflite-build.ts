@@ -93,3 +93,44 @@ export function floatIoTflite(shape: readonly number[], dtype: Q8, qx: Q, qy: Q)
     operators: [{ code: 114, inputs: [0], outputs: [1] }, { code: 21, inputs: [1], outputs: [2] }, { code: 6, inputs: [2], outputs: [3] }],
   });
 }
+
+/** One 8-bit elementwise operator without options (LOGISTIC 14, TANH 28, HARD_SWISH 117) over `shape`. */
+export function lutTflite(code: number, shape: readonly number[], dtype: "int8" | "uint8", qx: Q, qy: Q): Uint8Array {
+  return encodeTflite({
+    tensors: [tensor("x", shape, dtype, qx), tensor("y", shape, dtype, qy)],
+    inputs: [0], outputs: [1],
+    operators: [{ code, inputs: [0], outputs: [1] }],
+  });
+}
+
+/** RESIZE_BILINEAR (23) or RESIZE_NEAREST_NEIGHBOR (97) of NHWC data to [outH, outW], same quantization in and out. */
+export function resizeTflite(code: 23 | 97, shape: readonly [number, number, number, number], size: readonly [number, number], dtype: "int8" | "uint8", q: Q,
+  alignCorners: boolean, halfPixelCenters: boolean): Uint8Array {
+  return encodeTflite({
+    tensors: [
+      tensor("x", shape, dtype, q),
+      { name: "size", shape: [2], type: "int32", data: new Uint8Array(new Int32Array(size).buffer) },
+      tensor("y", [shape[0], size[0], size[1], shape[3]], dtype, q),
+    ],
+    inputs: [0], outputs: [2],
+    operators: [{ code, inputs: [0, 1], outputs: [2], options: { alignCorners, halfPixelCenters } }],
+  });
+}
+
+/**
+ * CONV_2D with filter [OC, KH, KW, IC / groups] (TFLite infers groups = input channels / filter
+ * channels), per-channel int8 weights, int32 bias, SAME or VALID, square stride.
+ */
+export function groupedConvTflite(shape: readonly [number, number, number, number], w: { data: Int8Array; shape: readonly [number, number, number, number]; scales: readonly number[] },
+  bias: Int32Array, out: readonly [number, number, number, number], stride: number, padding: "same" | "valid", activation: number, qx: Q, qy: Q): Uint8Array {
+  return encodeTflite({
+    tensors: [
+      tensor("x", shape, "int8", qx),
+      { name: "w", shape: w.shape, type: "int8", data: new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), quant: { scale: w.scales, zeroPoint: w.scales.map(() => 0), axis: 0 } },
+      { name: "b", shape: [w.shape[0]], type: "int32", data: new Uint8Array(bias.buffer, bias.byteOffset, bias.byteLength), quant: { scale: w.scales.map((s) => Math.fround(s * qx.scale)), zeroPoint: w.scales.map(() => 0), axis: 0 } },
+      tensor("y", out, "int8", qy),
+    ],
+    inputs: [0], outputs: [3],
+    operators: [{ code: 3, inputs: [0, 1, 2], outputs: [3], options: { padding, strideW: stride, strideH: stride, activation: ACTIVATIONS[activation]!, dilationW: 1, dilationH: 1 } }],
+  });
+}

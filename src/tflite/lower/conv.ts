@@ -12,6 +12,7 @@ import { activationDtype, clamp, int32Data, int8Data, perTensor, weightQuant } f
 import type { Tensor } from "../../tensor.js";
 import type { TfliteOperator } from "../model.js";
 import { optionalInput, type LowerContext, type Lowering } from "./context.js";
+import { groupedConvolution } from "./grouped-conv.js";
 
 const op = "loadModel";
 
@@ -60,8 +61,23 @@ export function convStep(p: PreparedConv, x: Tensor, out: Tensor): () => void {
 
 export const convolution: Lowering = {
   lower(cx, o, where) {
+    const wInfo = cx.constant(o.inputs[1]!);
+    const src = o.inputs[0]!;
+    const pad = cx.pads.byTensor.get(src);
+    const x = cx.act(pad ? pad.input : src);
+    // Grouped CONV_2D: the filter reads fewer channels than the input has (TFLite: groups = IC / filter IC).
+    if (o.op === "CONV_2D" && wInfo.shape.length === 4 && x.shape.length === 4 && wInfo.shape[3] !== x.shape[3]) {
+      const out = cx.act(o.outputs[0]!);
+      const bi = optionalInput(o, 2);
+      const bias = bi === null ? undefined : int32Data(cx.constant(bi));
+      const common = {
+        strides: [o.options.strideH!, o.options.strideW!] as [number, number], dilations: [o.options.dilationH ?? 1, o.options.dilationW ?? 1] as [number, number],
+        padding: pad ? pad.pads : o.options.padding ?? "valid", stage: cx.stage, ...clamp(o.options.activation ?? "none", out, where),
+      };
+      return groupedConvolution(cx, x, out, wInfo, bias, common, where);
+    }
     const p = prepareConv(cx, o, where);
-    return convStep(p, cx.act(p.input), cx.act(o.outputs[0]!));
+    return convStep(p, x, cx.act(o.outputs[0]!));
   },
 };
 

@@ -5,8 +5,10 @@ import { convolution, fullyConnected } from "./conv.js";
 import type { Lowering } from "./context.js";
 import { binaryOp } from "./elementwise.js";
 import { pad, reshape, transpose } from "./layout.js";
+import { hardSwish, logistic, tanh } from "./nonlinear.js";
 import { averagePool, mean, softmaxOp } from "./pool.js";
 import { concatenation, dequantizeOp, maxPool, quantizeOp, reluOp } from "./tensor-ops.js";
+import { resizeBilinear, resizeNearest } from "./resize.js";
 
 export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   CONV_2D: convolution,
@@ -29,6 +31,11 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   RELU_N1_TO_1: reluOp,
   CONCATENATION: concatenation,
   MAX_POOL_2D: maxPool,
+  LOGISTIC: logistic,
+  TANH: tanh,
+  HARD_SWISH: hardSwish,
+  RESIZE_BILINEAR: resizeBilinear,
+  RESIZE_NEAREST_NEIGHBOR: resizeNearest,
 };
 
 /** Supported operator names, for error messages and docs. */
