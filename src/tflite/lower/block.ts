@@ -9,7 +9,8 @@ import { add } from "../../ops/add.js";
 import type { Tensor } from "../../tensor.js";
 import { viewOf } from "../../tensor.js";
 import type { Block } from "../fuse.js";
-import { activationDtype, clamp, perTensor } from "../steps.js";
+import { QkernError } from "../../errors.js";
+import { activationDtype, perTensor } from "../steps.js";
 import { convStep, prepareConv } from "./conv.js";
 import type { LowerContext } from "./context.js";
 
@@ -61,7 +62,10 @@ export function lowerBlock(cx: LowerContext, b: Block, where: string, tileBytes 
   const eBuf = expand ? tensorLike(b.expand!.outputs[0]!, [1, inRows, w, ce]) : null;
   const dBuf = tensorLike(dOut, [1, tile, wo, ce]);
   const pBuf = b.add ? tensorLike(pOut, [1, tile, wo, cout]) : null;
-  const addOpts = b.add ? { stage: cx.stage, ...clamp(b.add.options.activation ?? "none", y, where) } : null;
+  // The ADD as the loader's ADD computes it (lower/elementwise.ts): TFLite's arithmetic of the numerics.
+  const activation = b.add?.options.activation ?? "none";
+  if (activation !== "none" && activation !== "relu" && activation !== "relu6" && activation !== "relu_n1_to_1") throw new QkernError(op, where, `fused activation ${activation} is not supported`);
+  const addOpts = { numerics: cx.numerics, activation } as const;
   const steps: Array<() => void> = [];
   let prev: [number, number] | null = null;
   for (let oy0 = 0; oy0 < ho; oy0 += tile) {
@@ -93,7 +97,7 @@ export function lowerBlock(cx: LowerContext, b: Block, where: string, tileBytes 
     steps.push(convStep(project, dOutRows, p));
     const xr = rowsOf(x, oy0, oy1 - oy0);
     const [a1, a2] = b.add.inputs[0] === pOut ? [p, xr] : [xr, p];
-    const opts = { ...addOpts!, out: rowsOf(y, oy0, oy1 - oy0) };
+    const opts = { ...addOpts, out: rowsOf(y, oy0, oy1 - oy0) };
     steps.push(() => void add(a1, a2, opts));
   }
   return () => {
