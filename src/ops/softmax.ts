@@ -50,8 +50,13 @@ export function softmax(x: Tensor, options: SoftmaxOptions = {}): Tensor {
   const output = options.output ?? "float32";
   if (output !== "float32" && output !== "int8" && output !== "uint8") throw new QkernError(op, "options.output", `must be 'float32', 'int8' or 'uint8', got ${String(output)}`);
   if (output !== "float32") return quantizedSoftmax(op, input, output, options);
-  for (const k of ["numerics", "beta", "out"] as const) {
+  for (const k of ["numerics", "beta"] as const) {
     if (options[k] !== undefined) throw new QkernError(op, `options.${k}`, "applies to 8-bit output (options.output 'int8' or 'uint8')");
+  }
+  if (options.out !== undefined) {
+    const o = checkTensor(op, "options.out", options.out, ["float32"]);
+    checkSameInstance(op, input, [["options.out", o]]);
+    checkOutShape(op, "options.out", o, input.shape, () => `x: ${input}`);
   }
   const c = input.shape[input.shape.length - 1] ?? 0;
   const rows = c === 0 ? 0 : input.size / c;
@@ -61,8 +66,8 @@ export function softmax(x: Tensor, options: SoftmaxOptions = {}): Tensor {
     const q = input.quant;
     values = Array.from(values, (v) => (v - q.zeroPoint) * q.scale);
   }
-  const out = input.qk.empty("float32", input.shape);
-  const y = out.data;
+  const out = options.out ?? input.qk.empty("float32", input.shape);
+  const y = out.data as Float32Array;
   for (let r = 0; r < rows; r++) {
     let m = -Infinity;
     for (let i = 0; i < c; i++) m = Math.max(m, values[r * c + i]!);

@@ -24,6 +24,8 @@ const VERSION: Readonly<Record<string, number>> = { CONV_2D: 3, DEPTHWISE_CONV_2
 export interface TfliteFromSpecOptions {
   /** The model's description field (default: `qkern <spec name>`). */
   readonly description?: string;
+  /** Write a float32 model (float weights, biases and activations; `params` are not used) instead of int8. */
+  readonly float?: boolean;
 }
 
 function littleEndian(a: Int8Array | Int32Array): Uint8Array {
@@ -53,7 +55,9 @@ export function tfliteGraphFromSpec(spec: ModelSpec, params: ActivationParams, o
   const tensors: TfliteTensorInput[] = [];
   const operators: TfliteOperatorInput[] = [];
   const byName = new Map<string, number>();
+  const float = options.float === true;
   const param = (name: string): PerTensorQuant => {
+    if (float) return { scale: 1, zeroPoint: 0 };
     const p = params.get(name);
     if (!p) throw new QkernError(op, "params", `has no calibrated parameters for tensor ${name}`);
     if (!(Number.isInteger(p.zeroPoint) && p.zeroPoint >= -128 && p.zeroPoint <= 127)) {
@@ -64,7 +68,7 @@ export function tfliteGraphFromSpec(spec: ModelSpec, params: ActivationParams, o
   const add = (t: TfliteTensorInput): number => tensors.push(t) - 1;
   const activation = (name: string, shape: number[]): number => {
     const p = param(name);
-    const i = add({ name, shape, type: "int8", quant: { scale: [p.scale], zeroPoint: [p.zeroPoint] } });
+    const i = add(float ? { name, shape, type: "float32" } : { name, shape, type: "int8", quant: { scale: [p.scale], zeroPoint: [p.zeroPoint] } });
     byName.set(name, i);
     return i;
   };
@@ -74,8 +78,17 @@ export function tfliteGraphFromSpec(spec: ModelSpec, params: ActivationParams, o
     return [...tensors[i]!.shape];
   };
   const weights = (l: LayerSpec & { weights: Float32Array; bias: Float32Array }, shape: number[], axis: number, channels: number, inner: number, inScale: number): [number, number] => {
-    const { q, scales } = quantizeChannels(l.weights, channels, inner);
     if (l.bias.length !== channels) throw new QkernError(op, `layer ${l.name}`, `has ${l.bias.length} biases for ${channels} channels`);
+    if (float) {
+      const bytes = (a: Float32Array): Uint8Array => {
+        const out = new Uint8Array(4 * a.length);
+        const v = new DataView(out.buffer);
+        a.forEach((x, i) => v.setFloat32(4 * i, x, true));
+        return out;
+      };
+      return [add({ name: `${l.name}/weights`, shape, type: "float32", data: bytes(l.weights) }), add({ name: `${l.name}/bias`, shape: [channels], type: "float32", data: bytes(l.bias) })];
+    }
+    const { q, scales } = quantizeChannels(l.weights, channels, inner);
     const zeros = new Array<number>(channels).fill(0);
     const w = add({ name: `${l.name}/weights`, shape, type: "int8", data: littleEndian(q), quant: { scale: scales, zeroPoint: zeros, axis } });
     const biasScale = Float32Array.from(scales, (s) => Math.fround(inScale) * s); // the input tensor's (float32) scale times the weights'
@@ -155,7 +168,7 @@ export function tfliteGraphFromSpec(spec: ModelSpec, params: ActivationParams, o
   }
   const output = byName.get(spec.output);
   if (output === undefined) throw new QkernError(op, "spec.output", `names ${spec.output}, which no layer produces`);
-  return { description: options.description ?? `qkern ${spec.name}`, tensors, inputs: [0], outputs: [output], operators };
+  return { description: options.description ?? `qkern ${spec.name}${float ? " float32" : ""}`, tensors, inputs: [0], outputs: [output], operators };
 }
 
 /**

@@ -38,6 +38,7 @@ export function foldablePads(g: TfliteModel): PadFolds {
 }
 
 export function sameQuant(a: TfliteTensor, b: TfliteTensor): boolean {
+  if (a.type === "float32" && b.type === "float32") return true; // no parameters to differ
   return a.type === b.type && a.quant !== null && b.quant !== null && a.quant.scale[0] === b.quant.scale[0] && a.quant.zeroPoint[0] === b.quant.zeroPoint[0];
 }
 
@@ -49,25 +50,50 @@ export function activationDtype(t: TfliteTensor, allowFloat = false): "int8" | "
   throw new QkernError(op, `tensor ${t.index} (${t.name})`, `is ${t.type}; only int8/uint8 activations are supported (float32 only as a model input read by QUANTIZE or an output written by DEQUANTIZE: float models are not supported)`);
 }
 
+/** Operators that run on float32 tensors (float models), all their tensors float32. */
+export const FLOAT_OPS: ReadonlySet<string> = new Set([
+  "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "SOFTMAX", "CONCATENATION", "RESHAPE", "SQUEEZE", "PAD", "TRANSPOSE",
+]);
+
 /**
- * float32 activations may only be read by QUANTIZE or written by DEQUANTIZE (a quantized model's
- * float32 inputs and outputs); anything else (a float CONV_2D, a float model) is refused, naming the
+ * float32 activations: read by QUANTIZE or written by DEQUANTIZE (a quantized model's float32 inputs
+ * and outputs), or all the activations of one of FLOAT_OPS (a float model, on qkern's float kernels).
+ * Anything else (a float LOGISTIC, an operator mixing float and 8-bit tensors) is refused, naming the
  * operator and tensor.
  */
 export function checkFloatUse(g: TfliteModel): void {
   for (const o of g.operators) {
-    const ins = o.inputs.filter((i) => i >= 0 && g.tensors[i]!.data === null);
-    const floatIn = o.op === "QUANTIZE" ? [] : ins.filter((i) => g.tensors[i]!.type === "float32");
-    const floatOut = o.op === "DEQUANTIZE" ? [] : o.outputs.filter((i) => g.tensors[i]!.type === "float32");
-    const bad = [...floatIn, ...floatOut][0];
-    if (bad !== undefined) {
-      const t = g.tensors[bad]!;
-      throw new QkernError(op, `operator ${o.index} (${o.op})`, `computes on float32 tensor ${t.index} (${t.name}); float models are not supported (float32 only as a model input read by QUANTIZE or an output written by DEQUANTIZE)`);
-    }
+    const acts = [...o.inputs.filter((i) => i >= 0 && g.tensors[i]!.data === null), ...o.outputs];
+    const float = acts.filter((i) => g.tensors[i]!.type === "float32");
+    if (float.length === 0) continue;
+    if (o.op === "QUANTIZE" && o.outputs.every((i) => g.tensors[i]!.type !== "float32")) continue;
+    if (o.op === "DEQUANTIZE" && o.inputs.every((i) => i < 0 || g.tensors[i]!.type !== "float32")) continue;
+    if (FLOAT_OPS.has(o.op) && float.length === acts.length) continue;
+    const t = g.tensors[float[0]!]!;
+    throw new QkernError(op, `operator ${o.index} (${o.op})`, FLOAT_OPS.has(o.op)
+      ? `mixes float32 tensor ${t.index} (${t.name}) with 8-bit ones`
+      : `computes on float32 tensor ${t.index} (${t.name}); float32 runs only in ${[...FLOAT_OPS].join(", ")} (float models), QUANTIZE's input and DEQUANTIZE's output`);
   }
 }
 
-/** Bytes of one element of an activation. */
+/** The fused activation of a float operator as the float ops take it. */
+export function floatActivation(a: TfliteActivation, where: string): { activation?: "relu" | "relu6"; clampMin?: number; clampMax?: number } {
+  if (a === "none") return {};
+  if (a === "relu" || a === "relu6") return { activation: a };
+  if (a === "relu_n1_to_1") return { clampMin: -1, clampMax: 1 };
+  throw new QkernError(op, where, `fused activation ${a} is not supported`);
+}
+
+/** float32 constant data (little endian) as a Float32Array copy. */
+export function float32Data(t: TfliteTensor, where: string): Float32Array {
+  if (t.type !== "float32") throw new QkernError(op, where, `tensor ${t.index} (${t.name}) is ${t.type}; float32 expected`);
+  const d = t.data!;
+  const n = d.byteLength >>> 2;
+  if (LITTLE_ENDIAN && d.byteOffset % 4 === 0) return new Float32Array(d.buffer, d.byteOffset, n).slice();
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  return Float32Array.from({ length: n }, (_, i) => v.getFloat32(4 * i, true));
+}
+
 export function elementBytes(t: TfliteTensor): number {
   return activationDtype(t, true) === "float32" ? 4 : 1;
 }
@@ -121,7 +147,7 @@ export function clamp(a: TfliteActivation, out: Pick<Tensor, "dtype" | "quant">,
 }
 
 export function copyBytes(from: Tensor, to: Tensor): void {
-  (to.data as Uint8Array).set(new Uint8Array((from.data as Int8Array).buffer, from.ptr, from.byteLength));
+  to.rt.views().u8.copyWithin(to.ptr, from.ptr, from.ptr + from.byteLength);
 }
 
 export function padStep(x: Tensor, out: Tensor, pads: number[], where: string): () => void {
@@ -131,10 +157,10 @@ export function padStep(x: Tensor, out: Tensor, pads: number[], where: string): 
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const [top, left] = [pads[2]!, pads[4]!];
   const [oh, ow] = [out.shape[1]!, out.shape[2]!];
-  const zp = (out.quant as { zeroPoint: number }).zeroPoint;
+  const zp = out.quant === null ? 0 : (out.quant as { zeroPoint: number }).zeroPoint;
   return () => {
-    const src = x.data as Int8Array;
-    const dst = out.data as Int8Array;
+    const src = x.data as Int8Array | Float32Array;
+    const dst = out.data as Int8Array | Float32Array;
     dst.fill(zp);
     for (let b = 0; b < n; b++) {
       for (let y = 0; y < h; y++) {
@@ -155,8 +181,8 @@ export function transposeStep(x: Tensor, out: Tensor, perm: number[], where: str
   const [d0, d1, d2, d3] = pad4(perm.map((p) => x.shape[p]!), 1) as [number, number, number, number];
   const [s0, s1, s2, s3] = pad4(perm.map((p) => inStrides[p]!), 0) as [number, number, number, number];
   return () => {
-    const src = x.data as Int8Array;
-    const dst = out.data as Int8Array;
+    const src = x.data as Int8Array | Float32Array;
+    const dst = out.data as Int8Array | Float32Array;
     let o = 0;
     for (let a = 0; a < d0; a++) {
       for (let b = 0; b < d1; b++) {

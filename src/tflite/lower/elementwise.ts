@@ -9,6 +9,7 @@ import type { TfliteBinaryOptions } from "../../ops/binary.js";
 import type { Tensor } from "../../tensor.js";
 import type { Lowering } from "./context.js";
 import { checked } from "./tensor-ops.js";
+import { floatActivation } from "../steps.js";
 
 const op = "loadModel";
 const OPS: Record<string, (a: Tensor, b: Tensor, o: TfliteBinaryOptions) => Tensor> = { ADD: add, SUB: sub, MUL: mul };
@@ -20,6 +21,12 @@ export const binaryOp: Lowering = {
     const b = cx.act(o.inputs[1]!);
     const activation = o.options.activation ?? "none";
     if (activation !== "none" && activation !== "relu" && activation !== "relu6" && activation !== "relu_n1_to_1") throw new QkernError(op, where, `fused activation ${activation} is not supported`);
+    if (out.dtype === "float32") {
+      // A float model's ADD (checkFloatUse admits no other float binary operator): float32, same shapes.
+      if (a.size !== out.size || b.size !== out.size) throw new QkernError(op, where, `a float32 ADD with broadcasting is not supported (${a}, ${b})`);
+      const fopts = { out, ...floatActivation(activation, where) };
+      return checked(where, () => add(a, b, fopts));
+    }
     const fn = OPS[o.op]!;
     const opts = { out, numerics: cx.numerics, activation } as const;
     return checked(where, () => fn(a, b, opts));

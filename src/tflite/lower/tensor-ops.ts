@@ -67,7 +67,7 @@ export const concatenation: Lowering = {
     const xs: Tensor[] = o.inputs.map((i) => cx.act(i));
     const out = cx.act(o.outputs[0]!);
     if (fused(o, where) !== "none") throw new QkernError(op, where, `a fused activation on CONCATENATION is not supported`);
-    const opts = { axis: o.options.axis ?? 0, numerics: cx.numerics, out };
+    const opts = out.dtype === "float32" ? { axis: o.options.axis ?? 0, out } : { axis: o.options.axis ?? 0, numerics: cx.numerics, out };
     return checked(where, () => concat(xs, opts));
   },
 };
