@@ -1,0 +1,213 @@
+// Row-vectorized depthwise convolution for few channels (tile `anyp16w`; layout and scratch in
+// layout_rows.ts). The channel-vectorized kernels (simd128.ts) fill only C of 16 lanes when C < 16;
+// these fill all 16 with consecutive elements of an output row (pixels × channels), so C = 1 with a
+// 7×7 kernel, or micro_speech's 1 channel × multiplier 8 at stride 2, run at full width. Same
+// packed weights, folded bias and output-stage params as simd128.ts, same int32 accumulators (the
+// same products summed; int32 addition is associative), the same store16/store8 output stages:
+// bit-identical results.
+//
+// Per call (one image): the padded image copy and the per-phase tables are built in the scratch.
+// Per output row: the tap addresses. Per block of 16 elements: 4 int32 accumulators from the phase's
+// bias; per tap pair, each tap's 16 input bytes gathered (one load when rel(i) = i, else NL loads
+// and swizzles), interleaved byte by byte, widened to int16 and multiplied against the phase's
+// pre-interleaved weight pairs with i32x4.dot_i16x8_s, as in simd128.ts. The relaxed build uses
+// i8x16.relaxed_swizzle: indices are 0..15 or 0x80, where both swizzles agree.
+//
+// Exports `<family>_<stage>_anyp16w__<isa>(input, zrow, out, weights, bias, params, geom, scratch,
+// multiplier)`: input [H, W, Cin] of one image (not expanded); zrow: its first byte is the input
+// zero point's byte; out [OH, OW, Cin·multiplier]; weights, bias, params as in simd128.ts; geom with
+// C = Cin; scratch: qs8_dwconv_scratch_bytes(geom, multiplier) bytes.
+
+import { OUT_ARRAYS, OUT_CHANNELS, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
+import { CONSTS, stageConsts, store16, store8 } from "../output/simd128";
+import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, G_PL, G_PT, G_SH, G_SW, G_W } from "../common/conv_geometry";
+import { dwTileBytes } from "./layout";
+import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout_rows";
+
+/** Builds pieces 1–5 of the scratch (layout_rows.ts) for one call. */
+// @ts-ignore: decorator
+@inline function prepareRows(stage: i32, input: usize, za: u8, weights: usize, bias: usize, params: usize, geom: usize, scratch: usize, mult: u32): void {
+  const cin = <u32>load<i32>(geom, G_C);
+  const oc = cin * mult;
+  const p = rowPhases(oc);
+  const taps = <u32>(load<i32>(geom, G_KH) * load<i32>(geom, G_KW));
+  const pairs = (taps + 1) >> 1;
+  const tileBytes = dwTileBytes(<usize>taps);
+  const wt = scratch + rowOffset(geom, mult, 1);
+  const bt = scratch + rowOffset(geom, mult, 2);
+  const pt = scratch + rowOffset(geom, mult, 3);
+  const it = scratch + rowOffset(geom, mult, 4);
+  const img = scratch + rowOffset(geom, mult, 5);
+  const nl = rowLoads(geom, mult);
+  const s = <u32>load<i32>(geom, G_SW);
+  const lanes = <usize>(p << 4);
+  const cp = stage == STAGE_INT32 ? 0 : paddedChannels(load<u32>(params, OUT_CHANNELS));
+  if (stage != STAGE_INT32) {
+    memory.copy(pt, params, OUT_CHANNELS);
+    store<i32>(pt, <i32>lanes, OUT_CHANNELS);
+  }
+  for (let l: usize = 0; l < lanes; l++) {
+    const c = <usize>(<u32>l % oc);
+    const src = weights + (c >> 4) * tileBytes + 64 + ((c & 15) << 2);
+    const dst = wt + (l >> 4) * <usize>pairs * 64 + ((l & 15) << 2);
+    for (let q: usize = 0; q < <usize>pairs; q++) store<i32>(dst + (q << 6), load<i32>(src + (q << 6)));
+    store<i32>(bt + (l << 2), load<i32>(bias + (c << 2)));
+    if (stage == STAGE_FP32) {
+      store<f32>(pt + OUT_ARRAYS + (l << 2), load<f32>(params + OUT_ARRAYS + (c << 2)));
+    } else if (stage == STAGE_FIXEDPOINT) {
+      for (let a: usize = 0; a < 4; a++) store<i32>(pt + OUT_ARRAYS + a * (lanes << 2) + (l << 2), load<i32>(params + OUT_ARRAYS + a * (cp << 2) + (c << 2)));
+      store<f64>(pt + OUT_ARRAYS + (lanes << 4) + (l << 3), load<f64>(params + OUT_ARRAYS + (cp << 4) + (c << 3)));
+    }
+  }
+  for (let ph: u32 = 0; ph < p; ph++) {
+    for (let j: u32 = 0; j < nl; j++) {
+      for (let i: u32 = 0; i < 16; i++) {
+        const r = rowRel(ph, i, oc, mult, cin, s) - (j << 4);
+        store<u8>(it + <usize>((ph * nl + j) << 4) + <usize>i, r < 16 ? <u8>r : 0x80);
+      }
+    }
+  }
+  const h = <usize>load<i32>(geom, G_H);
+  const rs = rowStrideBytes(geom, nl);
+  const left = min<usize>(<usize>load<i32>(geom, G_PL) * <usize>cin, rs);
+  const rowBytes = min<usize>(<usize>load<i32>(geom, G_W) * <usize>cin, rs - left);
+  const inRow = <usize>load<i32>(geom, G_IN_ROW);
+  memory.fill(img, za, (h + 1) * rs);
+  for (let y: usize = 0; y < h; y++) memory.copy(img + y * rs + left, input + y * inRow, rowBytes);
+}
+
+// @ts-ignore: decorator
+@inline function gather(mode: i32, relaxed: bool, a: usize, vidx: v128, idx: usize, nl: u32): v128 {
+  if (mode == 0) return v128.load(a);
+  if (mode == 1) {
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      if (relaxed) return i8x16.relaxed_swizzle(v128.load(a), vidx);
+    }
+    return i8x16.swizzle(v128.load(a), vidx);
+  }
+  let v = i8x16.splat(0);
+  for (let j: u32 = 0; j < nl; j++) {
+    const at = <usize>(j << 4);
+    let g = i8x16.swizzle(v128.load(a + at), v128.load(idx + at));
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      if (relaxed) g = i8x16.relaxed_swizzle(v128.load(a + at), v128.load(idx + at));
+    }
+    v = v128.or(v, g);
+  }
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline function rows(stage: i32, unsigned_: bool, relaxed: bool, mode: i32, input: usize, zrow: usize, out: usize, weights: usize, bias: usize, params: usize, geom: usize, scratch: usize, mult: u32): void {
+  const cin = <u32>load<i32>(geom, G_C);
+  const oc = cin * mult;
+  const p = rowPhases(oc);
+  const h = load<i32>(geom, G_H);
+  const oh = load<i32>(geom, G_OH);
+  const kh = load<i32>(geom, G_KH);
+  const kw = load<i32>(geom, G_KW);
+  const taps = <u32>(kh * kw);
+  const pairs = (taps + 1) >> 1;
+  const sh = load<i32>(geom, G_SH);
+  const dh = load<i32>(geom, G_DH);
+  const pt = load<i32>(geom, G_PT);
+  const tapStep = <usize>(load<i32>(geom, G_DW)) * <usize>cin;
+  const pixStep = <usize>load<i32>(geom, G_SW) * <usize>cin;
+  const esize: usize = stage == STAGE_INT32 ? 4 : 1;
+  const elems = <u32>load<i32>(geom, G_OW) * oc;
+  const outRow = <usize>load<i32>(geom, G_OUT_ROW);
+  const nl = rowLoads(geom, mult);
+  const rs = rowStrideBytes(geom, nl);
+  const tp = scratch;
+  const wt = scratch + rowOffset(geom, mult, 1);
+  const bt = scratch + rowOffset(geom, mult, 2);
+  const prm = scratch + rowOffset(geom, mult, 3);
+  const it = scratch + rowOffset(geom, mult, 4);
+  const img = scratch + rowOffset(geom, mult, 5);
+  const cpw = <usize>(p << 4);
+  prepareRows(stage, input, load<u8>(zrow), weights, bias, params, geom, scratch, mult);
+  stageConsts(stage, prm);
+  const k0 = v128.load(CONSTS);
+  const k1 = v128.load(CONSTS, 16);
+  const k2 = v128.load(CONSTS, 32);
+  const k3 = v128.load(CONSTS, 48);
+  for (let y = 0; y < oh; y++) {
+    let at = tp;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = y * sh + ky * dh - pt;
+      let rowp = img + <usize>(iy >= 0 && iy < h ? iy : h) * rs;
+      for (let kx = 0; kx < kw; kx++) {
+        store<usize>(at, rowp);
+        rowp += tapStep;
+        at += sizeof<usize>();
+      }
+    }
+    store<usize>(at, load<usize>(at - sizeof<usize>()));
+    const o = out + <usize>y * outRow;
+    let ph: u32 = 0;
+    for (let e: u32 = 0; e < elems; e += 16) {
+      const km = e % oc;
+      const base = <usize>(e / oc) * pixStep + <usize>(km / mult);
+      const pb = bt + <usize>(ph << 6);
+      let vacc0123 = v128.load(pb);
+      let vacc4567 = v128.load(pb, 16);
+      let vacc89AB = v128.load(pb, 32);
+      let vaccCDEF = v128.load(pb, 48);
+      const idx = it + <usize>(ph * nl << 4);
+      const vidx = v128.load(idx);
+      let pp = tp;
+      let wp = wt + <usize>ph * <usize>pairs * 64;
+      for (let q: u32 = 0; q < pairs; q++) {
+        const vi0 = gather(mode, relaxed, load<usize>(pp) + base, vidx, idx, nl);
+        const vi1 = gather(mode, relaxed, load<usize>(pp, sizeof<usize>()) + base, vidx, idx, nl);
+        const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        if (unsigned_) {
+          vacc0123 = i32x4.add(vacc0123, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(vlo), v128.load(wp)));
+          vacc4567 = i32x4.add(vacc4567, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(vlo), v128.load(wp, 16)));
+          vacc89AB = i32x4.add(vacc89AB, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(vhi), v128.load(wp, 32)));
+          vaccCDEF = i32x4.add(vaccCDEF, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(vhi), v128.load(wp, 48)));
+        } else {
+          vacc0123 = i32x4.add(vacc0123, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(vlo), v128.load(wp)));
+          vacc4567 = i32x4.add(vacc4567, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(vlo), v128.load(wp, 16)));
+          vacc89AB = i32x4.add(vacc89AB, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(vhi), v128.load(wp, 32)));
+          vaccCDEF = i32x4.add(vaccCDEF, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(vhi), v128.load(wp, 48)));
+        }
+        pp += sizeof<usize>() << 1;
+        wp += 64;
+      }
+      const nc = min<u32>(16, elems - e);
+      const col = ph << 4;
+      const dst = o + <usize>e * esize;
+      if (stage != STAGE_INT32) {
+        store16(stage, vacc0123, vacc4567, vacc89AB, vaccCDEF, col, nc, dst, prm, cpw, k0, k1, k2, k3);
+      } else {
+        store8(stage, vacc0123, vacc4567, col, min<u32>(nc, 8), dst, prm, cpw, k0, k1, k2, k3);
+        if (nc > 8) store8(stage, vacc89AB, vaccCDEF, col + 8, nc - 8, dst + 32, prm, cpw, k0, k1, k2, k3);
+      }
+      ph = ph + 1 == p ? 0 : ph + 1;
+    }
+  }
+}
+
+/** The gather mode of a call: 0 when rel(i) = i (stride 1, multiplier 1), 1 for one load, 2 for several. */
+// @ts-ignore: decorator
+@inline function gatherMode(geom: usize, mult: u32): i32 {
+  if (mult == 1 && load<i32>(geom, G_SW) == 1) return 0;
+  return rowLoads(geom, mult) == 1 ? 1 : 2;
+}
+
+// @ts-ignore: decorator
+@inline export function runRows(stage: i32, unsigned_: bool, relaxed: bool, i: usize, z: usize, o: usize, w: usize, b: usize, p: usize, g: usize, s: usize, m: u32): void {
+  const mode = gatherMode(g, m);
+  if (mode == 0) rows(stage, unsigned_, relaxed, 0, i, z, o, w, b, p, g, s, m);
+  else if (mode == 1) rows(stage, unsigned_, relaxed, 1, i, z, o, w, b, p, g, s, m);
+  else rows(stage, unsigned_, relaxed, 2, i, z, o, w, b, p, g, s, m);
+}
+
+export function qs8_dwconv_int32_anyp16w__simd128(i: usize, z: usize, o: usize, w: usize, b: usize, p: usize, g: usize, s: usize, m: u32): void { runRows(STAGE_INT32, false, false, i, z, o, w, b, p, g, s, m); }
+export function qs8_dwconv_fp32_anyp16w__simd128(i: usize, z: usize, o: usize, w: usize, b: usize, p: usize, g: usize, s: usize, m: u32): void { runRows(STAGE_FP32, false, false, i, z, o, w, b, p, g, s, m); }
+export function qs8_dwconv_fixedpoint_anyp16w__simd128(i: usize, z: usize, o: usize, w: usize, b: usize, p: usize, g: usize, s: usize, m: u32): void { runRows(STAGE_FIXEDPOINT, false, false, i, z, o, w, b, p, g, s, m); }
+export function qu8_dwconv_int32_anyp16w__simd128(i: usize, z: usize, o: usize, w: usize, b: usize, p: usize, g: usize, s: usize, m: u32): void { runRows(STAGE_INT32, true, false, i, z, o, w, b, p, g, s, m); }
+export function qu8_dwconv_fp32_anyp16w__simd128(i: usize, z: usize, o: usize, w: usize, b: usize, p: usize, g: usize, s: usize, m: u32): void { runRows(STAGE_FP32, true, false, i, z, o, w, b, p, g, s, m); }
+export function qu8_dwconv_fixedpoint_anyp16w__simd128(i: usize, z: usize, o: usize, w: usize, b: usize, p: usize, g: usize, s: usize, m: u32): void { runRows(STAGE_FIXEDPOINT, true, false, i, z, o, w, b, p, g, s, m); }
