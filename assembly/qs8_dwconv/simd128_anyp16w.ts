@@ -76,29 +76,32 @@ import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout
   for (let y: usize = 0; y < h; y++) memory.copy(img + y * rs + left, input + y * inRow, rowBytes);
 }
 
+/** One swizzle (relaxed: one pshufb; indices are 0..15 or 0x80, where both swizzles agree). */
 // @ts-ignore: decorator
-@inline function gather(mode: i32, relaxed: bool, a: usize, vidx: v128, idx: usize, nl: u32): v128 {
-  if (mode == 0) return v128.load(a);
-  if (mode == 1) {
-    if (ASC_FEATURE_RELAXED_SIMD) {
-      if (relaxed) return i8x16.relaxed_swizzle(v128.load(a), vidx);
-    }
-    return i8x16.swizzle(v128.load(a), vidx);
+@inline function swz(relaxed: bool, v: v128, vidx: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    if (relaxed) return i8x16.relaxed_swizzle(v, vidx);
   }
-  let v = i8x16.splat(0);
-  for (let j: u32 = 0; j < nl; j++) {
-    const at = <usize>(j << 4);
-    let g = i8x16.swizzle(v128.load(a + at), v128.load(idx + at));
-    if (ASC_FEATURE_RELAXED_SIMD) {
-      if (relaxed) g = i8x16.relaxed_swizzle(v128.load(a + at), v128.load(idx + at));
-    }
-    v = v128.or(v, g);
-  }
+  return i8x16.swizzle(v, vidx);
+}
+
+/** The 16 input bytes of a block from `nl` loads at `a`, picked by the index vectors at `idx`. */
+// @ts-ignore: decorator
+@inline function gatherN(relaxed: bool, a: usize, idx: usize, nl: u32): v128 {
+  let v = swz(relaxed, v128.load(a), v128.load(idx));
+  for (let j: u32 = 1; j < nl; j++) v = v128.or(v, swz(relaxed, v128.load(a + (<usize>j << 4)), v128.load(idx + (<usize>j << 4))));
   return v;
 }
 
+/** vacc + dot(widen(low or high 8 bytes of v), w), as in simd128.ts. */
 // @ts-ignore: decorator
-@inline function rows(stage: i32, unsigned_: bool, relaxed: bool, mode: i32, input: usize, zrow: usize, out: usize, weights: usize, bias: usize, params: usize, geom: usize, scratch: usize, mult: u32): void {
+@inline function mac(unsigned_: bool, vacc: v128, v: v128, high: bool, w: v128): v128 {
+  const x = unsigned_ ? (high ? i16x8.extend_high_i8x16_u(v) : i16x8.extend_low_i8x16_u(v)) : (high ? i16x8.extend_high_i8x16_s(v) : i16x8.extend_low_i8x16_s(v));
+  return i32x4.add(vacc, i32x4.dot_i16x8_s(x, w));
+}
+
+// @ts-ignore: decorator
+@inline function rows(stage: i32, unsigned_: bool, relaxed: bool, input: usize, zrow: usize, out: usize, weights: usize, bias: usize, params: usize, geom: usize, scratch: usize, mult: u32): void {
   const cin = <u32>load<i32>(geom, G_C);
   const oc = cin * mult;
   const p = rowPhases(oc);
@@ -125,6 +128,7 @@ import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout
   const it = scratch + rowOffset(geom, mult, 4);
   const img = scratch + rowOffset(geom, mult, 5);
   const cpw = <usize>(p << 4);
+  const mode = gatherMode(geom, mult);
   prepareRows(stage, input, load<u8>(zrow), weights, bias, params, geom, scratch, mult);
   stageConsts(stage, prm);
   const k0 = v128.load(CONSTS);
@@ -157,24 +161,47 @@ import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout
       const vidx = v128.load(idx);
       let pp = tp;
       let wp = wt + <usize>ph * <usize>pairs * 64;
-      for (let q: u32 = 0; q < pairs; q++) {
-        const vi0 = gather(mode, relaxed, load<usize>(pp) + base, vidx, idx, nl);
-        const vi1 = gather(mode, relaxed, load<usize>(pp, sizeof<usize>()) + base, vidx, idx, nl);
-        const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-        const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        if (unsigned_) {
-          vacc0123 = i32x4.add(vacc0123, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(vlo), v128.load(wp)));
-          vacc4567 = i32x4.add(vacc4567, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(vlo), v128.load(wp, 16)));
-          vacc89AB = i32x4.add(vacc89AB, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(vhi), v128.load(wp, 32)));
-          vaccCDEF = i32x4.add(vaccCDEF, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(vhi), v128.load(wp, 48)));
-        } else {
-          vacc0123 = i32x4.add(vacc0123, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(vlo), v128.load(wp)));
-          vacc4567 = i32x4.add(vacc4567, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(vlo), v128.load(wp, 16)));
-          vacc89AB = i32x4.add(vacc89AB, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(vhi), v128.load(wp, 32)));
-          vaccCDEF = i32x4.add(vaccCDEF, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(vhi), v128.load(wp, 48)));
+      // The tap loop once per gather mode (unswitched by hand: the optimizer would otherwise merge
+      // the modes and test the mode inside the loop).
+      if (mode == 0) {
+        for (let q: u32 = 0; q < pairs; q++) {
+          const vi0 = v128.load(load<usize>(pp) + base);
+          const vi1 = v128.load(load<usize>(pp, sizeof<usize>()) + base);
+          const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+          const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+          vacc0123 = mac(unsigned_, vacc0123, vlo, false, v128.load(wp));
+          vacc4567 = mac(unsigned_, vacc4567, vlo, true, v128.load(wp, 16));
+          vacc89AB = mac(unsigned_, vacc89AB, vhi, false, v128.load(wp, 32));
+          vaccCDEF = mac(unsigned_, vaccCDEF, vhi, true, v128.load(wp, 48));
+          pp += sizeof<usize>() << 1;
+          wp += 64;
         }
-        pp += sizeof<usize>() << 1;
-        wp += 64;
+      } else if (mode == 1) {
+        for (let q: u32 = 0; q < pairs; q++) {
+          const vi0 = swz(relaxed, v128.load(load<usize>(pp) + base), vidx);
+          const vi1 = swz(relaxed, v128.load(load<usize>(pp, sizeof<usize>()) + base), vidx);
+          const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+          const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+          vacc0123 = mac(unsigned_, vacc0123, vlo, false, v128.load(wp));
+          vacc4567 = mac(unsigned_, vacc4567, vlo, true, v128.load(wp, 16));
+          vacc89AB = mac(unsigned_, vacc89AB, vhi, false, v128.load(wp, 32));
+          vaccCDEF = mac(unsigned_, vaccCDEF, vhi, true, v128.load(wp, 48));
+          pp += sizeof<usize>() << 1;
+          wp += 64;
+        }
+      } else {
+        for (let q: u32 = 0; q < pairs; q++) {
+          const vi0 = gatherN(relaxed, load<usize>(pp) + base, idx, nl);
+          const vi1 = gatherN(relaxed, load<usize>(pp, sizeof<usize>()) + base, idx, nl);
+          const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+          const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+          vacc0123 = mac(unsigned_, vacc0123, vlo, false, v128.load(wp));
+          vacc4567 = mac(unsigned_, vacc4567, vlo, true, v128.load(wp, 16));
+          vacc89AB = mac(unsigned_, vacc89AB, vhi, false, v128.load(wp, 32));
+          vaccCDEF = mac(unsigned_, vaccCDEF, vhi, true, v128.load(wp, 48));
+          pp += sizeof<usize>() << 1;
+          wp += 64;
+        }
       }
       const nc = min<u32>(16, elems - e);
       const col = ph << 4;
@@ -199,10 +226,7 @@ import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout
 
 // @ts-ignore: decorator
 @inline export function runRows(stage: i32, unsigned_: bool, relaxed: bool, i: usize, z: usize, o: usize, w: usize, b: usize, p: usize, g: usize, s: usize, m: u32): void {
-  const mode = gatherMode(g, m);
-  if (mode == 0) rows(stage, unsigned_, relaxed, 0, i, z, o, w, b, p, g, s, m);
-  else if (mode == 1) rows(stage, unsigned_, relaxed, 1, i, z, o, w, b, p, g, s, m);
-  else rows(stage, unsigned_, relaxed, 2, i, z, o, w, b, p, g, s, m);
+  rows(stage, unsigned_, relaxed, i, z, o, w, b, p, g, s, m);
 }
 
 export function qs8_dwconv_int32_anyp16w__simd128(i: usize, z: usize, o: usize, w: usize, b: usize, p: usize, g: usize, s: usize, m: u32): void { runRows(STAGE_INT32, false, false, i, z, o, w, b, p, g, s, m); }
