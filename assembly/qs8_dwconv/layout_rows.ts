@@ -24,6 +24,9 @@
 //   4 idx    u8[P][NL][16]          swizzle indices
 //   5 image  u8[H + 1][RS]          the input image, each row padded left and right with the zero
 //                                   point to RS bytes; row H is all zero point (taps above/below)
+//   6 acc    i32[OW·OC rounded up to 16]  the int32 accumulators of one output row, which the
+//                                   output stage then reads (one copy of each stage, not one per
+//                                   kernel: smaller code)
 // The geometry block (../common/conv_geometry.ts) gives C = Cin, the input channels; the channel
 // multiplier is an argument (output channels OC = Cin · multiplier).
 
@@ -44,8 +47,7 @@ import { G_C, G_DW, G_KH, G_KW, G_H, G_OW, G_SW } from "../common/conv_geometry"
 }
 
 /** NL: 16-byte loads per tap that cover every phase's lanes. */
-// @ts-ignore: decorator
-@inline export function rowLoads(geom: usize, mult: u32): u32 {
+export function rowLoads(geom: usize, mult: u32): u32 {
   const cin = <u32>load<i32>(geom, G_C);
   const oc = cin * mult;
   const s = <u32>load<i32>(geom, G_SW);
@@ -55,17 +57,15 @@ import { G_C, G_DW, G_KH, G_KW, G_H, G_OW, G_SW } from "../common/conv_geometry"
 }
 
 /** RS: bytes of a padded row, enough for the last block's loads at the last tap. */
-// @ts-ignore: decorator
-@inline export function rowStrideBytes(geom: usize, nl: u32): usize {
+export function rowStrideBytes(geom: usize, nl: u32): usize {
   const cin = <usize>load<i32>(geom, G_C);
   const ow = <usize>load<i32>(geom, G_OW);
   const span = (ow - 1) * <usize>load<i32>(geom, G_SW) + <usize>((load<i32>(geom, G_KW) - 1) * load<i32>(geom, G_DW)) + 1;
   return (span * cin + (<usize>nl << 4) + 15) & ~(<usize>15);
 }
 
-/** Bytes of scratch piece `i` (0..5 as above). */
-// @ts-ignore: decorator
-@inline export function rowPiece(geom: usize, mult: u32, i: i32): usize {
+/** Bytes of scratch piece `i` (0..6 as above). */
+export function rowPiece(geom: usize, mult: u32, i: i32): usize {
   const oc = <u32>load<i32>(geom, G_C) * mult;
   const p = <usize>rowPhases(oc);
   const taps = <usize>(load<i32>(geom, G_KH) * load<i32>(geom, G_KW));
@@ -75,13 +75,13 @@ import { G_C, G_DW, G_KH, G_KW, G_H, G_OW, G_SW } from "../common/conv_geometry"
   else if (i == 2) bytes = p * 64;
   else if (i == 3) bytes = 16 + p * 16 * 24;
   else if (i == 4) bytes = p * <usize>rowLoads(geom, mult) * 16;
-  else bytes = <usize>(load<i32>(geom, G_H) + 1) * rowStrideBytes(geom, rowLoads(geom, mult));
+  else if (i == 5) bytes = <usize>(load<i32>(geom, G_H) + 1) * rowStrideBytes(geom, rowLoads(geom, mult));
+  else bytes = ((<usize>load<i32>(geom, G_OW) * <usize>oc + 15) & ~(<usize>15)) << 2;
   return (bytes + 15) & ~(<usize>15);
 }
 
 /** Offset of scratch piece `i` from the scratch start. */
-// @ts-ignore: decorator
-@inline export function rowOffset(geom: usize, mult: u32, i: i32): usize {
+export function rowOffset(geom: usize, mult: u32, i: i32): usize {
   let at: usize = 0;
   for (let j = 0; j < i; j++) at += rowPiece(geom, mult, j);
   return at;
@@ -89,5 +89,5 @@ import { G_C, G_DW, G_KH, G_KW, G_H, G_OW, G_SW } from "../common/conv_geometry"
 
 /** Bytes of scratch the `anyp16w` kernels need for a geometry block (C = input channels) and channel multiplier. */
 export function qs8_dwconv_scratch_bytes__simd128(geom: usize, mult: u32): usize {
-  return rowOffset(geom, mult, 6);
+  return rowOffset(geom, mult, 7);
 }

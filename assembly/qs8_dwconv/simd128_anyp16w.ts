@@ -7,7 +7,8 @@
 // bit-identical results.
 //
 // Per call (one image): the padded image copy and the per-phase tables are built in the scratch.
-// Per output row: the tap addresses. Per block of 16 elements: 4 int32 accumulators from the phase's
+// Per output row: the tap addresses, the int32 accumulators into the scratch's row buffer, then the
+// output stage over that row (one copy per stage instead of one per kernel). Per block of 16 elements: 4 int32 accumulators from the phase's
 // bias; per tap pair, each tap's 16 input bytes gathered (one load when rel(i) = i, else NL loads
 // and swizzles), interleaved byte by byte, widened to int16 and multiplied against the phase's
 // pre-interleaved weight pairs with i32x4.dot_i16x8_s, as in simd128.ts. The relaxed build uses
@@ -19,14 +20,13 @@
 // C = Cin; scratch: qs8_dwconv_scratch_bytes(geom, multiplier) bytes.
 
 import { OUT_ARRAYS, OUT_CHANNELS, STAGE_FIXEDPOINT, STAGE_FP32, STAGE_INT32, paddedChannels } from "../output/params";
-import { CONSTS, stageConsts, store16, store8 } from "../output/simd128";
+import { CONSTS, stageConsts, store16 } from "../output/simd128";
 import { G_C, G_DH, G_DW, G_H, G_IN_ROW, G_KH, G_KW, G_OH, G_OUT_ROW, G_OW, G_PL, G_PT, G_SH, G_SW, G_W } from "../common/conv_geometry";
 import { dwTileBytes } from "./layout";
 import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout_rows";
 
-/** Builds pieces 1–5 of the scratch (layout_rows.ts) for one call. */
-// @ts-ignore: decorator
-@inline function prepareRows(stage: i32, input: usize, za: u8, weights: usize, bias: usize, params: usize, geom: usize, scratch: usize, mult: u32): void {
+/** Builds pieces 1–5 of the scratch (layout_rows.ts) for one call (not inlined: one copy for every export). */
+function prepareRows(stage: i32, input: usize, za: u8, weights: usize, bias: usize, params: usize, geom: usize, scratch: usize, mult: u32): void {
   const cin = <u32>load<i32>(geom, G_C);
   const oc = cin * mult;
   const p = rowPhases(oc);
@@ -100,6 +100,104 @@ import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout
   return i32x4.add(vacc, i32x4.dot_i16x8_s(x, w));
 }
 
+/**
+ * int32 accumulators of one output row (elems elements, rounded up to 16) into `acc`: the tap
+ * addresses are in the scratch's piece 0. One function per input signedness, gather mode and build
+ * (called through accRow), so the output stages are not copied into each.
+ */
+// @ts-ignore: decorator
+@inline function accumulate(unsigned_: bool, relaxed: bool, mode: i32, acc: usize, elems: u32, oc: u32, mult: u32, pixStep: usize, pairs: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void {
+  const p = rowPhases(oc);
+  let ph: u32 = 0;
+  for (let e: u32 = 0; e < elems; e += 16) {
+    const base = <usize>(e / oc) * pixStep + <usize>((e % oc) / mult);
+    const pb = bt + <usize>(ph << 6);
+    let vacc0123 = v128.load(pb);
+    let vacc4567 = v128.load(pb, 16);
+    let vacc89AB = v128.load(pb, 32);
+    let vaccCDEF = v128.load(pb, 48);
+    const idx = it + <usize>(ph * nl << 4);
+    let pp = tp;
+    let wp = wt + <usize>ph * <usize>pairs * 64;
+    // `mode` is a constant of each accS*/accU* function (one function per mode: inlined into one
+    // body, the optimizer merged the modes and tested the mode inside the tap loop).
+    if (mode == 0) {
+      for (let q: u32 = 0; q < pairs; q++) {
+        const vi0 = v128.load(load<usize>(pp) + base);
+        const vi1 = v128.load(load<usize>(pp, sizeof<usize>()) + base);
+        const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        vacc0123 = mac(unsigned_, vacc0123, vlo, false, v128.load(wp));
+        vacc4567 = mac(unsigned_, vacc4567, vlo, true, v128.load(wp, 16));
+        vacc89AB = mac(unsigned_, vacc89AB, vhi, false, v128.load(wp, 32));
+        vaccCDEF = mac(unsigned_, vaccCDEF, vhi, true, v128.load(wp, 48));
+        pp += sizeof<usize>() << 1;
+        wp += 64;
+      }
+    } else {
+      for (let q: u32 = 0; q < pairs; q++) {
+        const vi0 = gatherN(relaxed, load<usize>(pp) + base, idx, nl);
+        const vi1 = gatherN(relaxed, load<usize>(pp, sizeof<usize>()) + base, idx, nl);
+        const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        vacc0123 = mac(unsigned_, vacc0123, vlo, false, v128.load(wp));
+        vacc4567 = mac(unsigned_, vacc4567, vlo, true, v128.load(wp, 16));
+        vacc89AB = mac(unsigned_, vacc89AB, vhi, false, v128.load(wp, 32));
+        vaccCDEF = mac(unsigned_, vaccCDEF, vhi, true, v128.load(wp, 48));
+        pp += sizeof<usize>() << 1;
+        wp += 64;
+      }
+    }
+    const at = acc + (<usize>e << 2);
+    v128.store(at, vacc0123);
+    v128.store(at, vacc4567, 16);
+    v128.store(at, vacc89AB, 32);
+    v128.store(at, vaccCDEF, 48);
+    ph = ph + 1 == p ? 0 : ph + 1;
+  }
+}
+
+function accS0(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(false, false, 0, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+function accS1(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(false, false, 1, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+function accU0(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(true, false, 0, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+function accU1(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(true, false, 1, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+function accS1r(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(false, true, 1, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+function accU1r(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(true, true, 1, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+
+// @ts-ignore: decorator
+@inline function accRow(unsigned_: bool, relaxed: bool, mode: i32, a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void {
+  if (mode == 0) {
+    if (unsigned_) accU0(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+    else accS0(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+  } else if (relaxed) {
+    if (unsigned_) accU1r(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+    else accS1r(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+  } else {
+    if (unsigned_) accU1(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+    else accS1(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+  }
+}
+
+/** The 8-bit output stage over one row of int32 accumulators (phase lanes as in layout_rows.ts). */
+// @ts-ignore: decorator
+@inline function requantRow(stage: i32, acc: usize, out: usize, elems: u32, p: u32, prm: usize): void {
+  stageConsts(stage, prm);
+  const k0 = v128.load(CONSTS);
+  const k1 = v128.load(CONSTS, 16);
+  const k2 = v128.load(CONSTS, 32);
+  const k3 = v128.load(CONSTS, 48);
+  const cpw = <usize>(p << 4);
+  let ph: u32 = 0;
+  for (let e: u32 = 0; e < elems; e += 16) {
+    const at = acc + (<usize>e << 2);
+    store16(stage, v128.load(at), v128.load(at, 16), v128.load(at, 32), v128.load(at, 48), ph << 4, min<u32>(16, elems - e), out + <usize>e, prm, cpw, k0, k1, k2, k3);
+    ph = ph + 1 == p ? 0 : ph + 1;
+  }
+}
+
+function requantFp32Row(acc: usize, out: usize, elems: u32, p: u32, prm: usize): void { requantRow(STAGE_FP32, acc, out, elems, p, prm); }
+function requantFixedRow(acc: usize, out: usize, elems: u32, p: u32, prm: usize): void { requantRow(STAGE_FIXEDPOINT, acc, out, elems, p, prm); }
+
 // @ts-ignore: decorator
 @inline function rows(stage: i32, unsigned_: bool, relaxed: bool, input: usize, zrow: usize, out: usize, weights: usize, bias: usize, params: usize, geom: usize, scratch: usize, mult: u32): void {
   const cin = <u32>load<i32>(geom, G_C);
@@ -109,14 +207,12 @@ import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout
   const oh = load<i32>(geom, G_OH);
   const kh = load<i32>(geom, G_KH);
   const kw = load<i32>(geom, G_KW);
-  const taps = <u32>(kh * kw);
-  const pairs = (taps + 1) >> 1;
+  const pairs = <u32>(kh * kw + 1) >> 1;
   const sh = load<i32>(geom, G_SH);
   const dh = load<i32>(geom, G_DH);
   const pt = load<i32>(geom, G_PT);
   const tapStep = <usize>(load<i32>(geom, G_DW)) * <usize>cin;
   const pixStep = <usize>load<i32>(geom, G_SW) * <usize>cin;
-  const esize: usize = stage == STAGE_INT32 ? 4 : 1;
   const elems = <u32>load<i32>(geom, G_OW) * oc;
   const outRow = <usize>load<i32>(geom, G_OUT_ROW);
   const nl = rowLoads(geom, mult);
@@ -127,14 +223,9 @@ import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout
   const prm = scratch + rowOffset(geom, mult, 3);
   const it = scratch + rowOffset(geom, mult, 4);
   const img = scratch + rowOffset(geom, mult, 5);
-  const cpw = <usize>(p << 4);
+  const acc = scratch + rowOffset(geom, mult, 6);
   const mode = gatherMode(geom, mult);
   prepareRows(stage, input, load<u8>(zrow), weights, bias, params, geom, scratch, mult);
-  stageConsts(stage, prm);
-  const k0 = v128.load(CONSTS);
-  const k1 = v128.load(CONSTS, 16);
-  const k2 = v128.load(CONSTS, 32);
-  const k3 = v128.load(CONSTS, 48);
   for (let y = 0; y < oh; y++) {
     let at = tp;
     for (let ky = 0; ky < kh; ky++) {
@@ -148,80 +239,18 @@ import { rowLoads, rowOffset, rowPhases, rowRel, rowStrideBytes } from "./layout
     }
     store<usize>(at, load<usize>(at - sizeof<usize>()));
     const o = out + <usize>y * outRow;
-    let ph: u32 = 0;
-    for (let e: u32 = 0; e < elems; e += 16) {
-      const km = e % oc;
-      const base = <usize>(e / oc) * pixStep + <usize>(km / mult);
-      const pb = bt + <usize>(ph << 6);
-      let vacc0123 = v128.load(pb);
-      let vacc4567 = v128.load(pb, 16);
-      let vacc89AB = v128.load(pb, 32);
-      let vaccCDEF = v128.load(pb, 48);
-      const idx = it + <usize>(ph * nl << 4);
-      const vidx = v128.load(idx);
-      let pp = tp;
-      let wp = wt + <usize>ph * <usize>pairs * 64;
-      // The tap loop once per gather mode (unswitched by hand: the optimizer would otherwise merge
-      // the modes and test the mode inside the loop).
-      if (mode == 0) {
-        for (let q: u32 = 0; q < pairs; q++) {
-          const vi0 = v128.load(load<usize>(pp) + base);
-          const vi1 = v128.load(load<usize>(pp, sizeof<usize>()) + base);
-          const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-          const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-          vacc0123 = mac(unsigned_, vacc0123, vlo, false, v128.load(wp));
-          vacc4567 = mac(unsigned_, vacc4567, vlo, true, v128.load(wp, 16));
-          vacc89AB = mac(unsigned_, vacc89AB, vhi, false, v128.load(wp, 32));
-          vaccCDEF = mac(unsigned_, vaccCDEF, vhi, true, v128.load(wp, 48));
-          pp += sizeof<usize>() << 1;
-          wp += 64;
-        }
-      } else if (mode == 1) {
-        for (let q: u32 = 0; q < pairs; q++) {
-          const vi0 = swz(relaxed, v128.load(load<usize>(pp) + base), vidx);
-          const vi1 = swz(relaxed, v128.load(load<usize>(pp, sizeof<usize>()) + base), vidx);
-          const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-          const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-          vacc0123 = mac(unsigned_, vacc0123, vlo, false, v128.load(wp));
-          vacc4567 = mac(unsigned_, vacc4567, vlo, true, v128.load(wp, 16));
-          vacc89AB = mac(unsigned_, vacc89AB, vhi, false, v128.load(wp, 32));
-          vaccCDEF = mac(unsigned_, vaccCDEF, vhi, true, v128.load(wp, 48));
-          pp += sizeof<usize>() << 1;
-          wp += 64;
-        }
-      } else {
-        for (let q: u32 = 0; q < pairs; q++) {
-          const vi0 = gatherN(relaxed, load<usize>(pp) + base, idx, nl);
-          const vi1 = gatherN(relaxed, load<usize>(pp, sizeof<usize>()) + base, idx, nl);
-          const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-          const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-          vacc0123 = mac(unsigned_, vacc0123, vlo, false, v128.load(wp));
-          vacc4567 = mac(unsigned_, vacc4567, vlo, true, v128.load(wp, 16));
-          vacc89AB = mac(unsigned_, vacc89AB, vhi, false, v128.load(wp, 32));
-          vaccCDEF = mac(unsigned_, vaccCDEF, vhi, true, v128.load(wp, 48));
-          pp += sizeof<usize>() << 1;
-          wp += 64;
-        }
-      }
-      const nc = min<u32>(16, elems - e);
-      const col = ph << 4;
-      const dst = o + <usize>e * esize;
-      if (stage != STAGE_INT32) {
-        store16(stage, vacc0123, vacc4567, vacc89AB, vaccCDEF, col, nc, dst, prm, cpw, k0, k1, k2, k3);
-      } else {
-        store8(stage, vacc0123, vacc4567, col, min<u32>(nc, 8), dst, prm, cpw, k0, k1, k2, k3);
-        if (nc > 8) store8(stage, vacc89AB, vaccCDEF, col + 8, nc - 8, dst + 32, prm, cpw, k0, k1, k2, k3);
-      }
-      ph = ph + 1 == p ? 0 : ph + 1;
-    }
+    if (mode == 0) accRow(unsigned_, relaxed, 0, acc, elems, oc, mult, pixStep, pairs, nl, tp, wt, bt, it);
+    else accRow(unsigned_, relaxed, 1, acc, elems, oc, mult, pixStep, pairs, nl, tp, wt, bt, it);
+    if (stage == STAGE_INT32) memory.copy(o, acc, <usize>elems << 2);
+    else if (stage == STAGE_FP32) requantFp32Row(acc, o, elems, p, prm);
+    else requantFixedRow(acc, o, elems, p, prm);
   }
 }
 
-/** The gather mode of a call: 0 when rel(i) = i (stride 1, multiplier 1), 1 for one load, 2 for several. */
+/** The gather mode of a call: 0 when rel(i) = i (stride 1, multiplier 1), else 1 (swizzles). */
 // @ts-ignore: decorator
 @inline function gatherMode(geom: usize, mult: u32): i32 {
-  if (mult == 1 && load<i32>(geom, G_SW) == 1) return 0;
-  return rowLoads(geom, mult) == 1 ? 1 : 2;
+  return mult == 1 && load<i32>(geom, G_SW) == 1 ? 0 : 1;
 }
 
 // @ts-ignore: decorator
