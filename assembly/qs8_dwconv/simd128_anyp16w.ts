@@ -134,6 +134,20 @@ function prepareRows(stage: i32, input: usize, za: u8, weights: usize, bias: usi
         pp += sizeof<usize>() << 1;
         wp += 64;
       }
+    } else if (mode == 1) {
+      const vidx = v128.load(idx);
+      for (let q: u32 = 0; q < pairs; q++) {
+        const vi0 = swz(relaxed, v128.load(load<usize>(pp) + base), vidx);
+        const vi1 = swz(relaxed, v128.load(load<usize>(pp, sizeof<usize>()) + base), vidx);
+        const vlo = i8x16.shuffle(vi0, vi1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const vhi = i8x16.shuffle(vi0, vi1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        vacc0123 = mac(unsigned_, vacc0123, vlo, false, v128.load(wp));
+        vacc4567 = mac(unsigned_, vacc4567, vlo, true, v128.load(wp, 16));
+        vacc89AB = mac(unsigned_, vacc89AB, vhi, false, v128.load(wp, 32));
+        vaccCDEF = mac(unsigned_, vaccCDEF, vhi, true, v128.load(wp, 48));
+        pp += sizeof<usize>() << 1;
+        wp += 64;
+      }
     } else {
       for (let q: u32 = 0; q < pairs; q++) {
         const vi0 = gatherN(relaxed, load<usize>(pp) + base, idx, nl);
@@ -161,6 +175,10 @@ function accS0(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, t
 function accS1(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(false, false, 1, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
 function accU0(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(true, false, 0, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
 function accU1(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(true, false, 1, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+function accS2(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(false, false, 2, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+function accU2(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(true, false, 2, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+function accS2r(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(false, true, 2, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
+function accU2r(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(true, true, 2, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
 function accS1r(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(false, true, 1, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
 function accU1r(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, tp: usize, wt: usize, bt: usize, it: usize): void { accumulate(true, true, 1, a, e, oc, m, ps, pr, nl, tp, wt, bt, it); }
 
@@ -169,13 +187,17 @@ function accU1r(a: usize, e: u32, oc: u32, m: u32, ps: usize, pr: u32, nl: u32, 
   if (mode == 0) {
     if (unsigned_) accU0(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
     else accS0(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
-  } else if (relaxed) {
-    if (unsigned_) accU1r(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
-    else accS1r(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
-  } else {
-    if (unsigned_) accU1(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+  } else if (mode == 1) {
+    if (relaxed) {
+      if (unsigned_) accU1r(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+      else accS1r(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+    } else if (unsigned_) accU1(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
     else accS1(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
-  }
+  } else if (relaxed) {
+    if (unsigned_) accU2r(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+    else accS2r(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+  } else if (unsigned_) accU2(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
+  else accS2(a, e, oc, m, ps, pr, nl, tp, wt, bt, it);
 }
 
 /** The 8-bit output stage over one row of int32 accumulators (phase lanes as in layout_rows.ts). */
@@ -240,17 +262,19 @@ function requantFixedRow(acc: usize, out: usize, elems: u32, p: u32, prm: usize)
     store<usize>(at, load<usize>(at - sizeof<usize>()));
     const o = out + <usize>y * outRow;
     if (mode == 0) accRow(unsigned_, relaxed, 0, acc, elems, oc, mult, pixStep, pairs, nl, tp, wt, bt, it);
-    else accRow(unsigned_, relaxed, 1, acc, elems, oc, mult, pixStep, pairs, nl, tp, wt, bt, it);
+    else if (mode == 1) accRow(unsigned_, relaxed, 1, acc, elems, oc, mult, pixStep, pairs, nl, tp, wt, bt, it);
+    else accRow(unsigned_, relaxed, 2, acc, elems, oc, mult, pixStep, pairs, nl, tp, wt, bt, it);
     if (stage == STAGE_INT32) memory.copy(o, acc, <usize>elems << 2);
     else if (stage == STAGE_FP32) requantFp32Row(acc, o, elems, p, prm);
     else requantFixedRow(acc, o, elems, p, prm);
   }
 }
 
-/** The gather mode of a call: 0 when rel(i) = i (stride 1, multiplier 1), else 1 (swizzles). */
+/** The gather mode of a call: 0 when rel(i) = i (stride 1, multiplier 1), 1 for one load and swizzle, 2 for several. */
 // @ts-ignore: decorator
 @inline function gatherMode(geom: usize, mult: u32): i32 {
-  return mult == 1 && load<i32>(geom, G_SW) == 1 ? 0 : 1;
+  if (mult == 1 && load<i32>(geom, G_SW) == 1) return 0;
+  return rowLoads(geom, mult) == 1 ? 1 : 2;
 }
 
 // @ts-ignore: decorator
