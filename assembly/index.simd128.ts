@@ -11,6 +11,8 @@ export * from "./qs8_gemm/simd128_4x8c2";
 export * from "./qs8_gemm/simd128_1x32c2";
 export * from "./qs8_gemm/simd128_packa";
 export * from "./qs8_dwconv/simd128";
+export * from "./qs8_dwconv/simd128_anyp16w";
+export * from "./qs8_dwconv/layout_rows";
 export * from "./f32_dwconv/simd128";
 export * from "./qb4_gemm/simd128_1x4c32";
 export * from "./qb4_gemm/simd128_4x8c2";

@@ -63,7 +63,9 @@ const FAMILIES: readonly FamilyRows[] = [
   ...(["qs8_dwconv", "qu8_dwconv"] as const).flatMap((family): FamilyRows[] => [
     { family, stages: Q8_STAGES, tiles: ["anyp1c"], isas: ["scalar"] },
     { family, stages: Q8_STAGES, tiles: ["3x3p16c", "5x5p16c", "anyp16c"], isas: ["simd128"] },
+    { family, stages: Q8_STAGES, tiles: ["anyp16w"], isas: ["simd128", "relaxed"] },
   ]),
+  { family: "qs8_dwconv", roles: ["scratch_bytes"], isas: ["simd128"] },
   { family: "f32_dwconv", roles: ["packw", "packed_bytes"], isas: EVERY },
   { family: "f32_dwconv", stages: ["minmax"], tiles: ["anyp1c"], isas: ["scalar"] },
   { family: "f32_dwconv", stages: ["minmax"], tiles: ["3x3p16c", "5x5p16c", "anyp16c"], isas: ["simd128"] },

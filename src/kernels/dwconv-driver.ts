@@ -68,6 +68,31 @@ export function runDwconv(rt: Runtime, ws: Workspace, op: string, x: DwconvCall,
   });
 }
 
+/**
+ * Runs `call` through a row-vectorized kernel (tile `anyp16w`, assembly/qs8_dwconv/layout_rows.ts):
+ * the geometry block's C is the input channels (no multiplier expansion), the zero row is the
+ * padding byte alone, and the kernel's scratch (sized by `scratchBytes(geom, multiplier)`) comes
+ * from the workspace, so the kernel keeps no state of its own.
+ */
+export function runDwconvRows(
+  rt: Runtime, ws: Workspace, op: string, x: DwconvCall, scratchBytes: (geom: number, mult: number) => number,
+  kernel: (src: number, zrow: number, out: number, geom: number, scratch: number) => void,
+): void {
+  const oc = x.c * x.multiplier;
+  ws.with(op, [CONV_GEOMETRY_BYTES, 16], ([geom, zrow]) => {
+    writeConvGeometry(rt, geom!, {
+      h: x.h, w: x.w, c: x.c, oh: x.oh, ow: x.ow, kh: x.kh, kw: x.kw, sh: x.sh, sw: x.sw, dh: x.dh, dw: x.dw, pt: x.pt, pl: x.pl,
+      inRow: x.w * x.c * x.esize, outRow: x.ow * oc * x.outEsize,
+    });
+    rt.views().u8.fill(x.padByte & 255, zrow!, zrow! + 16);
+    ws.with(op, [scratchBytes(geom!, x.multiplier)], ([scratch]) => {
+      const inImage = x.h * x.w * x.c * x.esize;
+      const outImage = x.oh * x.ow * oc * x.outEsize;
+      for (let b = 0; b < x.images; b++) kernel(x.x + b * inImage, zrow!, x.out + b * outImage, geom!, scratch!);
+    });
+  });
+}
+
 const chosen = new WeakMap<Runtime, Map<string, KernelFn>>();
 
 /** The kernel of `family` for a variant prefix (stage) and tap count, or the forced tile; resolved once per instance. */

@@ -31,6 +31,31 @@ export const dwconvGeometry = (k: number | undefined) => fc.record({
   return okH && okW && g.n * g.h * g.w * g.c * g.multiplier * g.kh * g.kw <= 400_000;
 });
 
+/**
+ * Geometries of the row-vectorized kernels (anyp16w): few channels (C·multiplier up to 16, often 1,
+ * 2, 3, 4, 8, 12, 15), multipliers up to 16 (micro_speech: 1 × 8), odd and 16 ± 1 widths, strides
+ * and dilations up to 3, kernels up to 10 wide, explicit padding up to 4.
+ */
+export const dwconvSmallGeometry = fc.record({
+  n: fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constant(2) }),
+  h: fc.integer({ min: 1, max: 14 }),
+  w: fc.oneof(fc.integer({ min: 1, max: 24 }), fc.constantFrom(15, 16, 17, 31, 32, 33, 40, 49)),
+  c: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(1, 2, 3, 4, 8, 12, 15) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 16 }) }),
+  kh: fc.integer({ min: 1, max: 10 }),
+  kw: fc.oneof(fc.integer({ min: 1, max: 7 }), fc.constantFrom(8, 10)),
+  multiplier: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.constantFrom(2, 3, 8, 16) }),
+  sh: fc.integer({ min: 1, max: 3 }),
+  sw: fc.oneof(fc.constant(1), fc.constant(2), fc.constant(3)),
+  dh: fc.integer({ min: 1, max: 3 }),
+  dw: fc.integer({ min: 1, max: 3 }),
+  padding: fc.oneof(fc.constant("same" as const), fc.constant("valid" as const), fc.tuple(fc.nat(4), fc.nat(4), fc.nat(4), fc.nat(4))),
+}).map((g) => (g.c * g.multiplier > 16 ? { ...g, multiplier: 1 } : g)).filter((g) => {
+  const pads = g.padding === "same" || g.padding === "valid" ? [0, 0, 0, 0] : g.padding;
+  const okH = g.padding === "same" || g.h + pads[0]! + pads[2]! >= (g.kh - 1) * g.dh + 1;
+  const okW = g.padding === "same" || g.w + pads[1]! + pads[3]! >= (g.kw - 1) * g.dw + 1;
+  return okH && okW;
+});
+
 export type DwconvGeometry = typeof dwconvGeometry extends (k: number | undefined) => fc.Arbitrary<infer T> ? T : never;
 
 /** The reference's geometry of a case (padding resolved to explicit pads). */
