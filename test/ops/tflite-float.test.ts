@@ -5,22 +5,14 @@
 // mixing float32 with 8-bit tensors, are refused at load naming the operator.
 
 import { afterAll, expect, it } from "vitest";
+import { optionalLitert } from "../support/litert-peer.js";
 import { FloatNetwork, QkernError, efficientNetLite0, mobileNetV2, squeezeNet11, syntheticImage } from "../../src/index.js";
 import { tfliteFromSpec } from "../../src/tflite/build.js";
 import { loadModel } from "../../src/tflite/load.js";
 import { encodeTflite } from "../../src/tflite/writer.js";
 import { describeBuilds, expectError } from "../support/helpers.js";
 
-interface PeerModel { run(inputs: ReadonlyArray<Float32Array>): Array<ArrayLike<number>>; dispose(): void }
-interface Peer { compile(bytes: Uint8Array): Promise<PeerModel>; dispose(): void }
-const peerPath = "../../peers/litert.js";
-let peer: Peer | undefined;
-let reason = "";
-try {
-  peer = await ((await import(/* @vite-ignore */ peerPath)) as { loadLitert(v: "simd"): Promise<Peer> }).loadLitert("simd");
-} catch (e) {
-  reason = `LiteRT.js peer unavailable: ${String(e).split("\n")[0]}`;
-}
+const { peer, reason } = await optionalLitert();
 afterAll(() => peer?.dispose());
 
 describeBuilds("float32 TFLite models", (get) => {

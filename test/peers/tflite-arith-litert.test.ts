@@ -5,27 +5,15 @@
 // saying why, where the LiteRT.js peer is missing.
 
 import { afterAll, describe, expect, it } from "vitest";
+import { optionalLitert } from "../support/litert-peer.js";
 import { loadModel, type Qkern } from "../../src/index.js";
 import type { TfliteActivation } from "../../src/tflite/model.js";
 import { tflitePoolPadding } from "../../src/reference/index.js";
 import { allAvailableBuilds, rng } from "../support/helpers.js";
 import { binaryTflite, concatTflite, floatIoTflite, maxPoolTflite, unaryTflite } from "../support/tflite-build.js";
 
-interface PeerModel { run(inputs: ReadonlyArray<Int8Array | Uint8Array | Float32Array>): Array<ArrayLike<number>>; dispose(): void }
-interface Peer { compile(bytes: Uint8Array): Promise<PeerModel>; dispose(): void }
-
-const peerPath = "../../peers/litert.js";
-let peer: Peer | undefined;
-/** LiteRT.js's relaxed-SIMD build where Node runs it (the relaxed test run): it must give the same bytes. */
-let relaxedPeer: Peer | undefined;
-let reason = "";
-try {
-  const mod = (await import(/* @vite-ignore */ peerPath)) as { loadLitert(variant: "simd" | "relaxed"): Promise<Peer>; litertVariantAvailable(v: "relaxed"): Promise<{ ok: boolean }> };
-  peer = await mod.loadLitert("simd");
-  if ((await mod.litertVariantAvailable("relaxed")).ok) relaxedPeer = await mod.loadLitert("relaxed");
-} catch (e) {
-  reason = `LiteRT.js peer unavailable: ${String(e).split("\n")[0]}`;
-}
+const { peer, reason } = await optionalLitert("simd");
+const { peer: relaxedPeer } = await optionalLitert("relaxed");
 afterAll(() => {
   peer?.dispose();
   relaxedPeer?.dispose();

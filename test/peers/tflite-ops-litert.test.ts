@@ -4,25 +4,13 @@
 // equal, in every qkern build of the run. Skipped, saying why, where the LiteRT.js peer is missing.
 
 import { afterAll, describe, expect, it } from "vitest";
+import { optionalLitert } from "../support/litert-peer.js";
 import { avgPool2d, globalAvgPool, softmax, type Qkern, type Tensor } from "../../src/index.js";
 import { tflitePoolPadding } from "../../src/reference/index.js";
 import { allAvailableBuilds, rng } from "../support/helpers.js";
 import { avgPoolTflite, meanTflite, softmaxTflite } from "../support/tflite-build.js";
 
-interface PeerModel { run(inputs: ReadonlyArray<Int8Array | Uint8Array>): Array<ArrayLike<number>>; dispose(): void }
-interface Peer { compile(bytes: Uint8Array): Promise<PeerModel>; dispose(): void }
-
-// peers/litert.ts arrived on main with @litertjs/core; imported by a computed path so that this file
-// also compiles where it is absent.
-const peerPath = "../../peers/litert.js";
-let peer: Peer | undefined;
-let reason = "";
-try {
-  const mod = (await import(/* @vite-ignore */ peerPath)) as { loadLitert(variant: "simd"): Promise<Peer> };
-  peer = await mod.loadLitert("simd");
-} catch (e) {
-  reason = `LiteRT.js peer unavailable: ${String(e).split("\n")[0]}`;
-}
+const { peer, reason } = await optionalLitert();
 afterAll(() => peer?.dispose());
 const builds = peer ? await allAvailableBuilds() : [];
 
