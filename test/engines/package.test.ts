@@ -23,10 +23,11 @@ const BUDGETS = {
   // ~370 KB unpacked, ~100 KB compressed), loaded only by createQkern({ threads }); then from 560 000 /
   // 2 200 000 for issue 15's operators (TFLite ADD/SUB/MUL, activations, resize: kernels q8_vbin and
   // x8_ibilinear), the small-channel depthwise kernels (+13 KB per SIMD build, inlined twice), the graph
-  // runner and the LiteRT.js loader of `qkern bench` (~50 KB packed in all). Every wasm build ships
+  // runner and the LiteRT.js loader of `qkern bench` (~85 KB packed, ~250 KB unpacked in all: the new
+  // kernels are in five copies, the .wasm files, the base64 of the three builds and of the two threaded ones). Every wasm build ships
   // twice (build/*.wasm and inlined as base64): the first place to cut when this budget bites again.
-  tarball: 640_000,
-  unpacked: 2_450_000,
+  tarball: 680_000,
+  unpacked: 2_600_000,
   "build/qkern.scalar.wasm": 40_000,
   "build/qkern.simd128.wasm": 140_000,
   "build/qkern.relaxed.wasm": 180_000,
