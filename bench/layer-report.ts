@@ -27,7 +27,7 @@ export async function layerReport(title: string, layers: readonly LayerSample[])
   const rows = layers.map((l) => ({ ...l, t: median(l.ms) }));
   const gops = (macs: number, ms: number): number => (2 * macs) / (ms * 1e6);
   const pct = (g: number): string => `${((100 * g) / ceil).toFixed(0)}%`;
-  const lines = [`  ${title}: per layer (median of ${layers[0]?.ms.length ?? 0} runs) against the dot ceiling ${ceil.toFixed(1)} GOPS (dot_i16x8_s + add chains, this process)`];
+  const lines = [`  ${title}: per layer (median of ${layers[0]?.ms.length ?? 0} runs) against the dot ceiling ${ceil.toFixed(1)} GOPS (dot_i16x8_s + add on a 3×2 register tile, this process)`];
   lines.push(`    ${'layer'.padEnd(28)} ${'op'.padEnd(18)} ${'output'.padEnd(16)} ${'ms'.padStart(7)} ${'GOPS'.padStart(6)} ${'ceiling'.padStart(7)}`);
   for (const r of rows) {
     const g = r.macs > 0 ? gops(r.macs, r.t) : 0;
