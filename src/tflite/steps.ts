@@ -173,12 +173,39 @@ export function padStep(x: Tensor, out: Tensor, pads: number[], where: string): 
 
 export function transposeStep(x: Tensor, out: Tensor, perm: number[], where: string): () => void {
   const r = x.shape.length;
-  if (perm.length !== r || [...perm].sort().join() !== Array.from({ length: r }, (_, i) => i).join()) throw new QkernError(op, where, `permutation [${perm.join(", ")}] does not fit ${x}`);
+  if (perm.length !== r || [...perm].sort((a, b) => a - b).join() !== Array.from({ length: r }, (_, i) => i).join()) throw new QkernError(op, where, `permutation [${perm.join(", ")}] does not fit ${x}`);
+  if (r > 4) throw new QkernError(op, where, `TRANSPOSE of rank ${r} is not supported`);
+  const want = perm.map((p) => x.shape[p]!);
+  if (out.shape.join() !== want.join()) throw new QkernError(op, where, `TRANSPOSE of ${x} by [${perm.join(", ")}] gives [${want.join(", ")}], but the output is ${out}`);
+  // The common case (NCHW → NHWC and back): an identity prefix, then the rest rotated: a batch of 2-D
+  // transposes [A, B] → [B, A], in tiles so that both sides stay in cache.
+  const k = perm.findIndex((p, i) => p !== i);
+  const j = k < 0 ? r : perm[k]!;
+  const rotation = k >= 0 && perm.slice(k).every((p, i) => p === (i < r - j ? j + i : k + i - (r - j)));
+  if (k < 0 || rotation) {
+    const size = (from: number, to: number): number => x.shape.slice(from, to).reduce((a, b) => a * b, 1);
+    const [outer, rows, cols] = k < 0 ? [1, 1, x.size] : [size(0, k), size(k, j), size(j, r)];
+    const T = 32;
+    return () => {
+      const src = x.data as Int8Array | Float32Array;
+      const dst = out.data as Int8Array | Float32Array;
+      for (let o = 0, base = 0; o < outer; o++, base += rows * cols) {
+        for (let a0 = 0; a0 < rows; a0 += T) {
+          const a1 = Math.min(rows, a0 + T);
+          for (let b0 = 0; b0 < cols; b0 += T) {
+            const b1 = Math.min(cols, b0 + T);
+            for (let a = a0; a < a1; a++) {
+              for (let b = b0, s = base + a * cols + b0, d = base + b0 * rows + a; b < b1; b++, s++, d += rows) dst[d] = src[s]!;
+            }
+          }
+        }
+      }
+    };
+  }
   const inStrides = x.shape.map((_, i) => x.shape.slice(i + 1).reduce((a, b) => a * b, 1));
   // As 4-D (leading 1s added): for each output index (a, b, c, d), source offset = a·s0 + b·s1 + c·s2 + d·s3.
   const pad4 = <T>(v: T[], fill: T): T[] => [...new Array<T>(4 - r).fill(fill), ...v];
-  if (r > 4) throw new QkernError(op, where, `TRANSPOSE of rank ${r} is not supported`);
-  const [d0, d1, d2, d3] = pad4(perm.map((p) => x.shape[p]!), 1) as [number, number, number, number];
+  const [d0, d1, d2, d3] = pad4(want, 1) as [number, number, number, number];
   const [s0, s1, s2, s3] = pad4(perm.map((p) => inStrides[p]!), 0) as [number, number, number, number];
   return () => {
     const src = x.data as Int8Array | Float32Array;
