@@ -55,6 +55,25 @@ describeBuilds("TFLite TRANSPOSE", (get) => {
     }), { numRuns: 60, seed: 39 });
   });
 
+  it("NCHW → NHWC with 3 and 4 channels (the unrolled path), int8 and float32", () => {
+    const qk = get();
+    for (const shape of [[2, 3, 5, 7], [1, 4, 33, 2], [1, 3, 1, 1]]) {
+      for (const float of [false, true]) {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const x = float ? Float32Array.from({ length: size }, (_, i) => i + 0.5) : Int8Array.from({ length: size }, (_, i) => (i % 200) - 100);
+        using m = loadModel(qk, model(shape, [0, 2, 3, 1], float ? "float32" : "int8"));
+        const [n, c, h, w] = shape as [number, number, number, number];
+        const want = Array.from({ length: size }, (_, o) => {
+          const ch = o % c;
+          const px = Math.floor(o / c) % (h * w);
+          const b = Math.floor(o / (c * h * w));
+          return x[(b * c + ch) * h * w + px]!;
+        });
+        expect(Array.from(m.run([x])[0]!), `[${shape}] ${float}`).toEqual(want);
+      }
+    }
+  });
+
   it("refuses an output shape that is not the permuted input shape", () => {
     expectError(() => loadModel(get(), model([2, 3, 4], [0, 2, 1], "int8", [2, 3, 4])), "loadModel", "operator 0 (TRANSPOSE)", /gives \[2, 4, 3\], but the output is int8\[2,3,4\]/);
   });
