@@ -10,6 +10,12 @@ import type { Runtime } from "./runtime/runtime.js";
 /** Per-call blocks cached on one set of weights at most; beyond, the least recently used is freed. */
 export const PARAMS_CACHE_LIMIT = 8;
 
+/** @internal A cached per-call block and when it was last used. */
+interface ParamsEntry {
+  readonly ptr: number;
+  used: number;
+}
+
 /**
  * Base of the packed-weight classes. Opaque to users beyond `qk`, `disposed`, `dispose()` and
  * `using`; ops accept only the class their packer returns.
@@ -24,7 +30,9 @@ export abstract class PackedWeights {
   /** @internal Further blocks owned with the weights (e.g. a bias), freed on dispose. */
   private readonly owned: number[] = [];
   /** @internal Per-call blocks (folded bias, output stage) cached by their inputs, least recently used first. */
-  readonly paramsCache = new Map<string, number>();
+  readonly paramsCache = new Map<string, ParamsEntry>();
+  /** @internal Recency counter of the cache entries. */
+  private clock = 0;
   private alive = true;
 
   /** @internal */
@@ -70,23 +78,42 @@ export abstract class PackedWeights {
   /**
    * @internal The per-call block `key`, made by `make` when missing. Least recently used first out,
    * so that a long-lived network whose parameters change call by call stays bounded; the blocks one
-   * call uses are the most recent ones, never evicted during that call.
+   * call uses are the most recent ones, never evicted during that call. Recency is a counter stamped
+   * on the entry (no Map reordering, nothing allocated on a hit).
    */
   cachedParams(key: string, make: () => number): number {
     const cache = this.paramsCache;
-    let ptr = cache.get(key);
-    if (ptr !== undefined) {
-      cache.delete(key);
-    } else {
-      ptr = make();
-      if (cache.size >= PARAMS_CACHE_LIMIT) {
-        const [oldKey, oldPtr] = cache.entries().next().value as [string, number];
-        this.rt.free(oldPtr);
-        cache.delete(oldKey);
-      }
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      hit.used = ++this.clock;
+      return hit.ptr;
     }
-    cache.set(key, ptr);
+    const ptr = make();
+    if (cache.size >= PARAMS_CACHE_LIMIT) {
+      let oldKey = "";
+      let oldest: ParamsEntry | undefined;
+      for (const [k, e] of cache) {
+        if (oldest === undefined || e.used < oldest.used) {
+          oldest = e;
+          oldKey = k;
+        }
+      }
+      this.rt.free(oldest!.ptr);
+      cache.delete(oldKey);
+    }
+    cache.set(key, { ptr, used: ++this.clock });
     return ptr;
+  }
+
+  /**
+   * @internal Whether `key` still holds `ptr` in the cache (the memo of a previous call is valid);
+   * if so, marks it most recently used as `cachedParams` does. The fast path of the ops' per-call blocks.
+   */
+  reuseParams(key: string, ptr: number): boolean {
+    const hit = this.paramsCache.get(key);
+    if (hit === undefined || hit.ptr !== ptr) return false;
+    hit.used = ++this.clock;
+    return true;
   }
 
   /** Frees the packed bytes and everything cached with them. Idempotent. */
@@ -97,7 +124,7 @@ export abstract class PackedWeights {
     this.address = 0;
     for (const p of this.owned) this.rt.free(p);
     this.owned.length = 0;
-    for (const p of this.paramsCache.values()) this.rt.free(p);
+    for (const e of this.paramsCache.values()) this.rt.free(e.ptr);
     this.paramsCache.clear();
     this.onDispose();
   }

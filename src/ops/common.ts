@@ -28,7 +28,10 @@ export function checkSameInstance(op: string, first: Tensor, others: ReadonlyArr
 
 /** Checks that an output tensor has the expected shape. */
 export function checkOutShape(op: string, arg: string, out: Tensor, shape: readonly number[], context: () => string): void {
-  if (out.shape.length !== shape.length || out.shape.some((d, i) => d !== shape[i])) {
+  const got = out.shape;
+  let same = got.length === shape.length;
+  for (let i = 0; same && i < got.length; i++) same = got[i] === shape[i];
+  if (!same) {
     throw new QkernError(op, arg, `has shape ${out}, expected ${describeShape(out.dtype, shape)} (${context()})`);
   }
 }

@@ -114,7 +114,10 @@ export function depthwiseConv2d(x: Tensor, w: PackedDepthwiseWeights, options: D
 
 /** bias − za · Σ(w − zw) per channel (padded to 16), cached per input zero point. */
 function foldedBias(op: string, rt: Runtime, w: PackedDepthwiseWeights, za: number): number {
-  return w.cachedParams(`bias|${za}`, () => {
+  const last = w.lastBias;
+  if (last !== null && last.za === za && w.reuseParams(last.key, last.ptr)) return last.ptr;
+  const key = `bias|${za}`;
+  const made = w.cachedParams(key, () => {
     const cp = Math.ceil(w.channels / 16) * 16;
     const ptr = rt.alloc(4 * cp, op);
     const folded = new Int32Array(cp);
@@ -122,6 +125,8 @@ function foldedBias(op: string, rt: Runtime, w: PackedDepthwiseWeights, za: numb
     rt.views().i32.set(folded, ptr >>> 2);
     return ptr;
   });
+  w.lastBias = { za, key, ptr: made };
+  return made;
 }
 
 /** Output-stage params block (channels padded to 16), cached by its inputs. */
@@ -131,8 +136,15 @@ function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tens
   const scales = w.scales!;
   if (!w.hasScales) throw new QkernError(op, "weights", "have no scales (pack weights with quant params) but an 8-bit output needs them");
   const oq = out.quant as PerTensorQuant;
+  const last = w.lastStage;
+  if (last !== null && last.stage === stage && last.aScale === aq.scale && last.outScale === oq.scale && last.outZeroPoint === oq.zeroPoint &&
+    last.outDtype === out.dtype && last.activation === options.activation && last.clampMin === options.clampMin && last.clampMax === options.clampMax &&
+    w.reuseParams(last.key, last.ptr)) {
+    return last.ptr;
+  }
   const [qmin, qmax] = clampBounds(op, out.dtype, oq.zeroPoint, oq.scale, options);
-  return w.cachedParams(`${stage}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`, () => {
+  const key = `${stage}|${aq.scale}|${oq.scale}|${oq.zeroPoint}|${qmin}|${qmax}`;
+  const made = w.cachedParams(key, () => {
     const cp = Math.ceil(w.channels / 16) * 16;
     const m = outputMultipliers(stage, aq.scale, scales, oq.scale, w.channels, { op, argument: out === options.out ? "options.out" : "options.output", shapes: `x: ${x}` });
     const pad = <T extends Float32Array | Int32Array>(v: T): T => {
@@ -147,6 +159,11 @@ function stageParams(op: string, rt: Runtime, w: PackedDepthwiseWeights, x: Tens
     block.write(ptr, padded, oq.zeroPoint, qmin, qmax);
     return ptr;
   });
+  w.lastStage = {
+    stage, aScale: aq.scale, outScale: oq.scale, outZeroPoint: oq.zeroPoint, outDtype: out.dtype, activation: options.activation,
+    clampMin: options.clampMin, clampMax: options.clampMax, key, ptr: made,
+  };
+  return made;
 }
 
 /** Float clamp bounds [min, max] from activation / clampMin / clampMax (real units). */

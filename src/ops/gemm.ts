@@ -165,7 +165,7 @@ function stageParams(op: string, rt: Runtime, a: Tensor, w: PackedGemmWeights, o
   const last = w.lastStage;
   if (last !== null && last.kind === kind && last.aScale === aq.scale && last.outScale === oq.scale && last.outZeroPoint === oq.zeroPoint && last.outDtype === out.dtype &&
     last.activation === options.activation && last.clampMin === options.clampMin && last.clampMax === options.clampMax &&
-    w.paramsCache.get(last.key) === last.ptr) {
+    w.reuseParams(last.key, last.ptr)) {
     return last.ptr;
   }
   const [qmin, qmax] = clampBounds(op, out.dtype, oq.zeroPoint, oq.scale, options);

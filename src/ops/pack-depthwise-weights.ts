@@ -47,6 +47,13 @@ export class PackedDepthwiseWeights extends PackedWeights {
   /** Σ over taps of (w − zw) per output channel (int8/uint8), for folding the input zero point. */
   readonly wsum: Int32Array;
   readonly byteLength: number;
+  /** @internal The inputs of the last output-stage lookup, to skip building its key when repeated. */
+  lastStage: {
+    readonly stage: string; readonly aScale: number; readonly outScale: number; readonly outZeroPoint: number; readonly outDtype: string;
+    readonly activation: unknown; readonly clampMin: unknown; readonly clampMax: unknown; readonly key: string; readonly ptr: number;
+  } | null = null;
+  /** @internal The last folded-bias lookup: input zero point, key, block. */
+  lastBias: { readonly za: number; readonly key: string; readonly ptr: number } | null = null;
 
   /** @internal */
   constructor(w: Tensor, layout: "hwc" | "onnx", options: PackDepthwiseOptions) {
