@@ -4,7 +4,7 @@ import { DTYPE_INFO } from "../dtype.js";
 import { x8Lut } from "../kernels/x8_lut.js";
 import type { Tensor } from "../tensor.js";
 import { tfliteActivationTable, tfliteFixedOutput, type TfliteActivationFn } from "./activation-tflite.js";
-import { checkOutShape, checkSameInstance, checkTensor } from "./common.js";
+import { checkTensor, elementwiseOutput } from "./common.js";
 import { checkNumerics, type TfliteNumerics } from "./tflite-arith.js";
 
 /** Elementwise activation functions. */
@@ -97,18 +97,7 @@ export function activation(x: Tensor, fn: ActivationFn, options: ActivationOptio
     if (input.dtype === "float32") throw new QkernError(op, "x", `numerics '${numerics}' needs int8 or uint8 data, got ${input}`);
   }
   const fixed = numerics !== undefined ? tfliteFixedOutput(fn as TfliteActivationFn, input.dtype as "int8" | "uint8") : null;
-  let out: Tensor;
-  if (options.out !== undefined) {
-    out = checkTensor(op, "options.out", options.out, [input.dtype]);
-    checkSameInstance(op, input, [["options.out", out]]);
-    checkOutShape(op, "options.out", out, input.shape, () => `x: ${input}`);
-  } else if (input.dtype === "float32") {
-    out = input.qk.empty("float32", input.shape);
-  } else {
-    if (input.quant === null || isPerAxisQuant(input.quant)) throw new QkernError(op, "x", `needs per-tensor quantization parameters (${input})`);
-    const spec = options.output ?? fixed ?? input.quant;
-    out = input.qk.empty(input.dtype, input.shape, { quant: { scale: spec.scale, zeroPoint: spec.zeroPoint ?? 0 } });
-  }
+  const out = elementwiseOutput(op, input, options.out, options.output ?? fixed ?? undefined);
   if (input.dtype === "float32") {
     const src = input.data as Float32Array;
     const dst = out.data as Float32Array;

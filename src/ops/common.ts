@@ -112,3 +112,20 @@ export function parsePadding(op: string, padding: "valid" | "same" | readonly [n
   if (Array.isArray(p) && p.length === 4 && p.every((v) => Number.isInteger(v) && v >= 0)) return [[p[0], p[2]], [p[1], p[3]]];
   throw new QkernError(op, "options.padding", `must be 'valid', 'same' or [top, left, bottom, right] of integers >= 0, got ${JSON.stringify(p)}`);
 }
+
+/**
+ * The output of an elementwise op of one input (same shape and dtype): `out` checked when given;
+ * otherwise float32 for float input, or an 8-bit tensor with `spec`'s parameters (default: x's).
+ */
+export function elementwiseOutput(op: string, x: Tensor, out: Tensor | undefined, spec: { readonly scale: number; readonly zeroPoint?: number } | undefined): Tensor {
+  if (out !== undefined) {
+    const o = checkTensor(op, "options.out", out, [x.dtype]);
+    checkSameInstance(op, x, [["options.out", o]]);
+    checkOutShape(op, "options.out", o, x.shape, () => `x: ${x}`);
+    return o;
+  }
+  if (x.dtype === "float32") return x.qk.empty("float32", x.shape);
+  if (x.quant === null || isPerAxisQuant(x.quant)) throw new QkernError(op, "x", `needs per-tensor quantization parameters (${x})`);
+  const s = spec ?? x.quant;
+  return x.qk.empty(x.dtype, x.shape, { quant: { scale: s.scale, zeroPoint: s.zeroPoint ?? 0 } });
+}

@@ -2,7 +2,7 @@ import { QkernError } from "../errors.js";
 import { x8Lut } from "../kernels/x8_lut.js";
 import { isPerAxisQuant } from "../quant.js";
 import type { Tensor } from "../tensor.js";
-import { checkOutShape, checkSameInstance, checkTensor, runOrDispose } from "./common.js";
+import { checkTensor, elementwiseOutput, runOrDispose } from "./common.js";
 import { checkNumerics, type TfliteNumerics } from "./tflite-arith.js";
 import { reluTable } from "./tflite-unary.js";
 
@@ -39,18 +39,7 @@ export function relu(x: Tensor, options: ReluOptions = {}): Tensor {
   checkNumerics(op, options.numerics, ["litert", "reference"]);
   const fn = options.fn ?? "relu";
   if (fn !== "relu" && fn !== "relu6" && fn !== "relu_n1_to_1") throw new QkernError(op, "options.fn", `must be 'relu', 'relu6' or 'relu_n1_to_1', got ${String(fn)}`);
-  let out: Tensor;
-  if (options.out !== undefined) {
-    out = checkTensor(op, "options.out", options.out, [input.dtype]);
-    checkSameInstance(op, input, [["options.out", out]]);
-    checkOutShape(op, "options.out", out, input.shape, () => `x: ${input}`);
-  } else if (input.dtype === "float32") {
-    out = input.qk.empty("float32", input.shape);
-  } else {
-    if (input.quant === null || isPerAxisQuant(input.quant)) throw new QkernError(op, "x", `needs per-tensor quantization parameters (${input})`);
-    const spec = options.output ?? input.quant;
-    out = input.qk.empty(input.dtype, input.shape, { quant: { scale: spec.scale, zeroPoint: spec.zeroPoint ?? 0 } });
-  }
+  const out = elementwiseOutput(op, input, options.out, options.output);
   return runOrDispose(out, options.out, () => {
     const [lo, hi] = fn === "relu" ? [0, Infinity] : fn === "relu6" ? [0, 6] : [-1, 1];
     if (input.dtype === "float32") {
