@@ -112,3 +112,31 @@ describeBuilds("add / sub / mul with TFLite numerics", (get) => {
     expectError(() => mul(a, a, { numerics: "exact" as never }), "mul", "options.numerics", /'litert' or 'reference'/);
   });
 });
+
+describeBuilds("add / sub / mul into the same output again", (get) => {
+  it("repeated calls into one output follow whatever changed (inputs, operation, activation, numerics) and refuse a disposed input", () => {
+    const qk = get();
+    const q = (s: number, z: number) => ({ quant: { scale: s, zeroPoint: z } });
+    using a = qk.tensor(Int8Array.from({ length: 24 }, (_, i) => i * 9 - 100), [2, 3, 4], q(0.05, 3));
+    using b = qk.tensor(Int8Array.from({ length: 24 }, (_, i) => 90 - i * 7), [2, 3, 4], q(0.07, -5));
+    using c = qk.tensor(Int8Array.from({ length: 4 }, (_, i) => i * 30 - 50), [4], q(0.02, 1));
+    using out = qk.empty("int8", [2, 3, 4], q(0.1, -2));
+    const fresh = (fn: typeof add, x: typeof a, y: typeof a, o: Parameters<typeof add>[2]) => {
+      using f = fn(x, y, { ...o, output: { scale: 0.1, zeroPoint: -2 } });
+      return Array.from(f.toArray());
+    };
+    const cases: Array<[typeof add, typeof a, typeof a, Parameters<typeof add>[2]]> = [
+      [add, a, b, { numerics: "litert" }], [add, a, b, { numerics: "litert" }], [add, a, c, { numerics: "litert" }], [sub, a, b, { numerics: "litert" }],
+      [add, a, b, { numerics: "reference" }], [add, a, b, { numerics: "litert", activation: "relu" }], [mul, b, c, { numerics: "litert" }], [add, a, b, { numerics: "litert" }],
+    ];
+    for (const [fn, x, y, o] of cases) {
+      fn(x, y, { ...o, out });
+      expect(Array.from(out.toArray()), `${fn.name} ${JSON.stringify(o)}`).toEqual(fresh(fn, x, y, o));
+    }
+    const gone = qk.tensor(Int8Array.from({ length: 24 }, () => 1), [2, 3, 4], q(0.07, -5));
+    const opts = { numerics: "litert" as const, out };
+    add(a, gone, opts);
+    gone.dispose();
+    expect(() => add(a, gone, opts)).toThrow(/disposed/);
+  });
+});
